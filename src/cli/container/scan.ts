@@ -1,0 +1,5 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+
+// Placeholder until the scan command lands; registers nothing so the CLI builds.
+export function register(_parent: Command, _ctx: CliContext): void {}
