@@ -1,0 +1,38 @@
+// Which packages own which file, kept apart from the catalogers (as syft does): every path a
+// package database lists is put through the image's directory symlinks, so `/bin/dash` (dash's
+// list) and `/usr/bin/dash` (what the kernel reports) meet. Directories are skipped: every
+// package "owns" /usr, and a look at /usr is no use of any of them.
+import type { Canonicalizer } from './canonical.js';
+
+export interface OwnedFiles {
+  id: string;
+  files: string[];
+}
+
+export class OwnershipIndex {
+  private readonly owners = new Map<string, string[]>();
+
+  constructor(packages: Iterable<OwnedFiles>, canon: Canonicalizer) {
+    for (const pkg of packages) {
+      for (const f of pkg.files) {
+        if (canon.isDirectory(f)) continue;
+        this.add(canon.parent(f), pkg.id);
+      }
+    }
+  }
+
+  private add(path: string, id: string): void {
+    const list = this.owners.get(path);
+    if (!list) this.owners.set(path, [id]);
+    else if (!list.includes(id)) list.push(id);
+  }
+
+  /** Package ids owning the canonical path (empty when none). */
+  ownersOf(canonicalPath: string): readonly string[] {
+    return this.owners.get(canonicalPath) ?? [];
+  }
+
+  get size(): number {
+    return this.owners.size;
+  }
+}
