@@ -26,18 +26,22 @@ export async function layerTar(members: TestMember[]): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
   const done = new Promise<void>((resolve, reject) => {
-    pack.on('data', (c: Buffer) => chunks.push(c));
+    pack.on('data', (c: unknown) => {
+      chunks.push(c as Buffer);
+    });
     pack.on('end', resolve);
     pack.on('error', reject);
   });
   for (const m of members) {
     const body = m.body === undefined ? undefined : Buffer.isBuffer(m.body) ? m.body : Buffer.from(m.body);
     const type = m.type ?? 'file';
-    const header: tar.Headers = { name: m.name, type, mode: m.mode ?? (type === 'directory' ? 0o755 : 0o644), uid: m.uid ?? 0, gid: m.gid ?? 0 };
+    const header: Partial<tar.Header> & { name: string } = { name: m.name, type, mode: m.mode ?? (type === 'directory' ? 0o755 : 0o644), uid: m.uid ?? 0, gid: m.gid ?? 0 };
     if (m.linkname !== undefined) header.linkname = m.linkname;
     if (type === 'file') header.size = body?.length ?? 0;
     await new Promise<void>((resolve, reject) => {
-      pack.entry(header, type === 'file' ? (body ?? Buffer.alloc(0)) : undefined, (err) => (err ? reject(err) : resolve()));
+      const cb = (err?: Error | null): void => (err ? reject(err) : resolve());
+      if (type === 'file') pack.entry(header, body ?? Buffer.alloc(0), cb);
+      else pack.entry(header, cb);
     });
   }
   pack.finalize();
