@@ -1,11 +1,24 @@
 #!/usr/bin/env bash
-# The whole test suite, with its own set-up: npm dependencies, the sensor build, the TypeScript
-# build, a Docker engine and a registry on 127.0.0.1. Fails with a clear message when a
-# service cannot be started; never skips.
+# The whole test suite (`npm test`), with its own set-up: npm dependencies, the sensor build, the
+# TypeScript build, a Docker engine and a registry on 127.0.0.1. Test images are built (or
+# reused from the cache) by the integration project's global setup. Fails with a clear message
+# when a service cannot be started; never skips. Extra arguments go to `vitest run`
+# (e.g. `npm test -- --project unit`, `npm test -- test/integration/collect-docker.test.ts`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -d node_modules ] || npm ci
-npm run build
+
+# npm ci when node_modules is missing or older than the lock file.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "test: npm ci" >&2
+  npm ci --no-audit --no-fund
+fi
+
+echo "test: building the sensor and the TypeScript sources" >&2
+npm run --silent build
+
+echo "test: starting the Docker engine and the registry (if not running)" >&2
 bash scripts/env/docker-engine.sh
 bash scripts/env/registry.sh
+
+# vitest's own summary is the last thing printed.
 exec npx vitest run "$@"
