@@ -111,7 +111,7 @@ class Pusher {
   private async mount(digest: string, from: string): Promise<true | string> {
     const q = new URLSearchParams({ mount: digest, from });
     const res = await this.client.request({ method: 'POST', path: `/v2/${this.repo}/blobs/uploads/?${q}`, scopes: [pushScope(this.repo), pullScope(from)] }, this.repo);
-    await res.body?.cancel();
+    if (res.status === 201 || (res.status === 202 && res.headers.get('location'))) await res.body?.cancel();
     if (res.status === 201) return true;
     if (res.status === 202 && res.headers.get('location')) return new URL(res.headers.get('location') as string, this.client.baseUrl + '/').toString();
     return this.client.fail(res, `mount blob ${digest} from ${from}`, this.repo);
@@ -119,9 +119,9 @@ class Pusher {
 
   private async startUpload(): Promise<string> {
     const res = await this.client.request({ method: 'POST', path: `/v2/${this.repo}/blobs/uploads/`, scopes: [pushScope(this.repo)] }, this.repo);
-    await res.body?.cancel();
     const loc = res.headers.get('location');
     if (res.status !== 202 || !loc) return this.client.fail(res, `start blob upload to ${this.repo}`, this.repo);
+    await res.body?.cancel();
     return new URL(loc, this.client.baseUrl + '/').toString();
   }
 
@@ -159,8 +159,8 @@ class Pusher {
       if (cause instanceof CreachError) throw cause;
       throw e;
     }
-    await res.body?.cancel().catch(() => {});
     if (res.status !== 201) await this.client.fail(res, `upload blob ${blob.digest} to ${this.repo}`, this.repo);
+    await res.body?.cancel().catch(() => {});
     this.stats.uploaded++;
   }
 
@@ -204,8 +204,8 @@ class Pusher {
       { method: 'PUT', path: `/v2/${this.repo}/manifests/${identifier}`, scopes: [pushScope(this.repo)], headers: { 'content-type': mediaType }, body: raw },
       this.repo,
     );
-    await res.body?.cancel().catch(() => {});
     if (res.status !== 201 && res.status !== 200) await this.client.fail(res, `PUT manifest ${identifier} to ${this.repo}`, this.repo);
+    await res.body?.cancel().catch(() => {});
     const got = res.headers.get('docker-content-digest');
     if (got && got !== digest) {
       throw new RegistryError('DIGEST_MISMATCH', `registry ${this.target.registry} stored manifest ${identifier} of ${this.repo} as ${got}, expected ${digest}`, {
