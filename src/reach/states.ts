@@ -106,7 +106,9 @@ class EvidenceBuilder {
 
 function describeUse(ev: FileEvidence[]): string {
   const used = ev.filter((e) => e.ops.some((o) => USE_OPS.includes(o)));
-  const first = used[0];
+  // Lead with the strongest evidence: an executed file, then a mapped one, then a read.
+  const rank = (e: FileEvidence) => (e.ops.includes('exec') ? 0 : e.ops.includes('mmap') ? 1 : 2);
+  const first = [...used].sort((a, b) => rank(a) - rank(b))[0];
   if (!first) return '';
   const verb = first.ops.includes('exec') ? 'executed' : first.ops.includes('mmap') ? 'mapped' : 'opened';
   const by = first.executables.length > 0 ? ` by ${first.executables.slice(0, 2).join(', ')}` : '';
