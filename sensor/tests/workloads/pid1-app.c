@@ -1,14 +1,14 @@
 /* The application in the PID 1 tests (static, so it also runs in an image with no shell).
  *   pid1-app exit N            exit with status N
  *   pid1-app die SIG           die from signal SIG (default action restored first)
- *   pid1-app trap EXIT_SIG CODE
+ *   pid1-app trap EXIT_SIG CODE [EVIDENCE]
  *                              print "ready", then print "got N" for every signal received;
- *                              on EXIT_SIG open /etc/creach-stop-evidence if present, print
- *                              "exiting CODE" and exit with CODE
+ *                              on EXIT_SIG open EVIDENCE (a file the report must then show),
+ *                              print "exiting CODE" and exit with CODE
  *   pid1-app orphans N         fork N children that each leave a grandchild behind and exit;
  *                              the grandchildren exit at once (orphans for PID 1 to reap); print
  *                              "orphans-done", then wait for signals like trap (exit on TERM, 0)
- *   pid1-app sleep             open /etc/creach-flush-evidence if present, then sleep until killed
+ *   pid1-app sleep [EVIDENCE]  open EVIDENCE, print "sleeping", then sleep until killed
  * Output goes straight to fd 1 (docker logs), unbuffered. */
 #include <fcntl.h>
 #include <signal.h>
@@ -27,7 +27,7 @@ static void touch_evidence(const char *path) {
     if (fd >= 0) close(fd);
 }
 
-static int trap_loop(int exit_sig, int code) {
+static int trap_loop(int exit_sig, int code, const char *evidence) {
     sigset_t all;
     sigfillset(&all);
     sigprocmask(SIG_BLOCK, &all, NULL);
@@ -42,7 +42,7 @@ static int trap_loop(int exit_sig, int code) {
         }
         say("got %d\n", s);
         if (s == exit_sig) {
-            touch_evidence("/etc/creach-stop-evidence");
+            if (evidence) touch_evidence(evidence);
             say("exiting %d\n", code);
             return code;
         }
@@ -64,7 +64,7 @@ int main(int argc, char **argv) {
         pause();
         return 97;
     }
-    if (!strcmp(cmd, "trap") && argc > 3) return trap_loop(atoi(argv[2]), atoi(argv[3]));
+    if (!strcmp(cmd, "trap") && argc > 3) return trap_loop(atoi(argv[2]), atoi(argv[3]), argc > 4 ? argv[4] : NULL);
     if (!strcmp(cmd, "orphans") && argc > 2) {
         int n = atoi(argv[2]);
         for (int i = 0; i < n; i++) {
@@ -78,10 +78,10 @@ int main(int argc, char **argv) {
             waitpid(c, NULL, 0);
         }
         say("orphans-done %d\n", n);
-        return trap_loop(SIGTERM, 0);
+        return trap_loop(SIGTERM, 0, NULL);
     }
     if (!strcmp(cmd, "sleep")) {
-        touch_evidence("/etc/creach-flush-evidence");
+        if (argc > 2) touch_evidence(argv[2]);
         say("sleeping %d\n", (int)getpid());
         for (;;) pause();
     }

@@ -1,0 +1,166 @@
+// Fidelity of the sensor: every regular file that `strace -f` shows a workload successfully
+// opening or executing (outside /proc, /sys, /dev) must be in the sensor's report with the right
+// op, and every process strace saw exec must be in the report with its argv. Both run in a real
+// container from the same image under Docker's default seccomp profile, without --privileged and
+// without added capabilities. Workloads also print the paths they use ("creach-expect: OP PATH"),
+// which covers what strace cannot see (io_uring) and stat-only evidence.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Cleanup, sensorDebianImage, sensorRunImage } from '../support/sensor-images.js';
+import { type CReport, type ReportOp, ReportIndex, canonicalize, expectLines, parseReport } from '../support/sensor-report.js';
+import { type Engine, type StraceRun, runUnderSensor, runUnderStrace } from '../support/sensor-run.js';
+import { expectedFiles, parseStrace } from '../support/sensor-strace.js';
+
+interface Workload {
+  name: string;
+  cmd: string[];
+}
+
+const WORKLOADS: Workload[] = [
+  { name: 'a shell script with pipes and subshells', cmd: ['/w/shell-pipes.sh'] },
+  { name: 'threads that open files', cmd: ['/w/threads'] },
+  { name: 'vfork and posix_spawn(p)', cmd: ['/w/spawn'] },
+  { name: 'fexecve and execveat (AT_EMPTY_PATH, dirfd)', cmd: ['/w/execveat'] },
+  { name: 'relative paths after chdir and fchdir', cmd: ['/w/chdir-relative'] },
+  { name: 'openat/openat2/fstatat with a dirfd', cmd: ['/w/openat-dirfd'] },
+  { name: 'a dynamic program (ls, shared libraries via the loader)', cmd: ['/bin/ls', '-l', '/etc/apt'] },
+  { name: 'a Python program importing modules', cmd: ['python3', '/w/py-imports.py'] },
+  { name: 'a daemon (double fork) that outlives its parent', cmd: ['/w/daemon'] },
+];
+
+// Both full engines must be complete; `auto` is what users get and must pick one of them here.
+const ENGINES: Engine[] = ['unotify', 'ptrace'];
+
+let image: string;
+const cleanup = new Cleanup();
+const straceRuns = new Map<string, Promise<StraceRun>>();
+
+beforeAll(async () => {
+  image = cleanup.image(await sensorRunImage(await sensorDebianImage()));
+});
+afterAll(async () => {
+  await cleanup.run();
+});
+
+function strace(w: Workload): Promise<StraceRun> {
+  let p = straceRuns.get(w.name);
+  if (!p) {
+    p = runUnderStrace(image, w.cmd);
+    straceRuns.set(w.name, p);
+  }
+  return p;
+}
+
+/** The common checks on any report of a finished run. */
+function checkReportBasics(report: CReport, cmd: string[], exitCode: number): string[] {
+  const problems: string[] = [];
+  if (!report.final) problems.push('final is not true after the app exited');
+  if (report.app.exitStatus !== exitCode) problems.push(`app.exitStatus ${report.app.exitStatus} != container exit ${exitCode}`);
+  if (JSON.stringify(report.app.argv) !== JSON.stringify(cmd)) problems.push(`app.argv ${JSON.stringify(report.app.argv)} != ${JSON.stringify(cmd)}`);
+  if (report.processes.length === 0) problems.push('no processes');
+  if (!report.processes.some((p) => p.argv.length > 0)) problems.push('no process has an argv');
+  return problems;
+}
+
+function opsFor(op: ReportOp, readWrite?: boolean): ReportOp[] {
+  return readWrite ? ['read', 'write'] : [op];
+}
+
+async function compare(w: Workload, engine: Engine) {
+  const s = await strace(w);
+  expect(s.exitCode, `workload under strace failed: ${s.stderr}`).toBe(0);
+  const run = await runUnderSensor(cleanup, image, w.cmd, { engine });
+  expect(run.reportText, `no report at /opt/_instrumented/artifacts/creport.json; sensor stderr: ${run.stderr}`).toBeDefined();
+  const report = parseReport(run.reportText!, `${w.name} (${engine})`);
+  expect(run.exitCode, `sensor exit status; stderr: ${run.stderr}`).toBe(s.exitCode);
+
+  const expected = expectedFiles(parseStrace(s.strace), s.directories);
+  const announced = expectLines(run.stdout);
+  const canon = await canonicalize(image, [
+    ...report.files.map((f) => f.path),
+    ...expected.flatMap((e) => [e.path, ...(e.resolved ? [e.resolved] : [])]),
+    ...announced.map((a) => a.path),
+  ]);
+  const index = new ReportIndex(report, canon);
+
+  const missing: string[] = [];
+  for (const e of expected) {
+    const want = opsFor(e.op, e.readWrite);
+    if (!index.has(e.path, want)) {
+      const got = index.ops(e.path);
+      missing.push(`${want.join('|')} ${e.path}${e.resolved && e.resolved !== e.path ? ` (→ ${e.resolved})` : ''} [${e.syscall} by pid ${e.pid}]: report has ${got ? [...got].join(',') : 'nothing'}`);
+    }
+  }
+  for (const a of announced) {
+    if (!index.has(a.path, [a.op])) missing.push(`${a.op} ${a.path} [announced by the workload]: report has ${[...(index.ops(a.path) ?? [])].join(',') || 'nothing'}`);
+  }
+  const execArgv = parseStrace(s.strace).filter((e) => e.op === 'exec' && e.argv);
+  for (const e of execArgv) {
+    if (!report.processes.some((p) => JSON.stringify(p.argv) === JSON.stringify(e.argv)))
+      missing.push(`process with argv ${JSON.stringify(e.argv)} (exec of ${e.path})`);
+  }
+  const problems = checkReportBasics(report, w.cmd, run.exitCode);
+  if (engine === 'unotify' && report.tracing.mode !== 'seccomp-unotify') problems.push(`--engine unotify ran mode ${report.tracing.mode}`);
+  if (engine === 'ptrace' && !report.tracing.mode.startsWith('ptrace')) problems.push(`--engine ptrace ran mode ${report.tracing.mode}`);
+  if (!report.complete) problems.push(`complete is false: ${JSON.stringify(report.incompleteReasons)}`);
+
+  expect({ missing, problems }, `${expected.length} files from strace, ${announced.length} announced`).toEqual({ missing: [], problems: [] });
+  return { report, expected };
+}
+
+for (const w of WORKLOADS) {
+  describe(w.name, () => {
+    for (const engine of ENGINES) {
+      it(`--engine ${engine}: every file strace saw opened or executed is in the report with its op`, async () => {
+        const { expected } = await compare(w, engine);
+        // A ground truth that found nothing would make this test pass vacuously.
+        expect(expected.length).toBeGreaterThan(0);
+      });
+    }
+  });
+}
+
+describe('a program that opens files through io_uring (Docker default seccomp profile: io_uring_setup is allowed on this engine)', () => {
+  for (const engine of ENGINES) {
+    it(`--engine ${engine}: the file held open is reported as read; the one opened and closed inside the ring is reported or the record is marked incomplete`, async () => {
+      const cmd = ['/w/io-uring'];
+      const run = await runUnderSensor(cleanup, image, cmd, { engine });
+      expect(run.stdout, 'io_uring must work in this container, or this test proves nothing').not.toMatch(/io_uring-unavailable/);
+      expect(run.exitCode, run.stderr).toBe(0);
+      expect(run.reportText, `no report; stderr: ${run.stderr}`).toBeDefined();
+      const report = parseReport(run.reportText!, `io_uring (${engine})`);
+      const held = expectLines(run.stdout);
+      const closed = expectLines(run.stdout, 'creach-expect-uring-closed:');
+      expect(held).toHaveLength(1);
+      expect(closed).toHaveLength(1);
+      const index = new ReportIndex(report, await canonicalize(image, [...report.files.map((f) => f.path), held[0]!.path, closed[0]!.path]));
+      expect(index.ops(held[0]!.path), `${held[0]!.path} (opened by IORING_OP_OPENAT, held open until exit)`).toContain('read');
+      const seenClosed = index.has(closed[0]!.path, ['read']);
+      expect(seenClosed || report.complete === false, `${closed[0]!.path} was opened via io_uring and closed; it is not in the report, yet complete is true (a silent drop)`).toBe(true);
+      expect(checkReportBasics(report, cmd, run.exitCode)).toEqual([]);
+    });
+  }
+});
+
+describe('engine choice', () => {
+  it('--engine auto picks seccomp user notification on this kernel under the default profile, and says so', async () => {
+    const cmd = ['/w/probe', '--open', '/etc/hostname'];
+    const run = await runUnderSensor(cleanup, image, cmd, { engine: 'auto' });
+    expect(run.exitCode, run.stderr).toBe(0);
+    const report = parseReport(run.reportText ?? '', 'auto');
+    expect(report.tracing.mode).toBe('seccomp-unotify');
+    expect(report.complete).toBe(true);
+    expect(report.sensor.arch).toBe('x86_64');
+    expect(report.files.some((f) => f.path === '/etc/hostname' && f.ops.includes('read'))).toBe(true);
+  });
+
+  it('--engine proc samples what it can (exe of the app) and never claims a complete record', async () => {
+    const cmd = ['/w/threads'];
+    const run = await runUnderSensor(cleanup, image, cmd, { engine: 'proc' });
+    expect(run.exitCode, run.stderr).toBe(0);
+    const report = parseReport(run.reportText ?? '', 'proc');
+    expect(report.tracing.mode).toBe('proc-sampling');
+    expect(report.complete).toBe(false);
+    expect(report.incompleteReasons?.length ?? 0).toBeGreaterThan(0);
+    expect(checkReportBasics(report, cmd, run.exitCode)).toEqual([]);
+  });
+});

@@ -1,0 +1,236 @@
+// Ground truth for the sensor fidelity tests: parse `strace -f -y -qq -e trace=%file,%process,fchdir`
+// output into the files a workload successfully opened or executed, as absolute paths.
+// -y makes strace decorate fds with their paths (`3</etc/passwd>`, `AT_FDCWD</tmp>`), so opens
+// are resolved by the kernel; only execve of a relative path needs the cwd, which is tracked per
+// pid through chdir/fchdir and inherited across fork/clone.
+import path from 'node:path';
+
+export type StraceOp = 'read' | 'write' | 'exec';
+
+export interface StraceEvent {
+  pid: number;
+  syscall: string;
+  op: StraceOp;
+  /** Absolute path as the program named it (dirfd/cwd applied), when it can be known. */
+  path: string;
+  /** For opens: the path the kernel resolved (symlinks followed), from strace's fd decoration. */
+  resolved?: string;
+  /** O_RDWR opens count as either read or write. */
+  readWrite?: boolean;
+  /** For execs: the new argv. */
+  argv?: string[];
+}
+
+interface Line {
+  pid: number;
+  syscall: string;
+  args: string;
+  ret: string;
+  retDecoration?: string;
+}
+
+/** Splits one complete strace line `PID name(args) = ret<deco> ...`. */
+function parseLine(raw: string): Line | undefined {
+  const m = /^(\d+)\s+([a-z0-9_]+)\((.*)\)\s+=\s+(-?\d+|\?|0x[0-9a-f]+)(<(?:[^>\\]|\\.)*>)?/.exec(raw);
+  if (!m) return undefined;
+  return {
+    pid: Number(m[1]),
+    syscall: m[2]!,
+    args: m[3]!,
+    ret: m[4]!,
+    retDecoration: m[5] ? unescape(m[5].slice(1, -1)) : undefined,
+  };
+}
+
+/** Reassembles `<unfinished ...>` / `<... name resumed>` pairs, which -f interleaves. */
+export function joinResumed(text: string): string[] {
+  const pending = new Map<number, string>();
+  const out: string[] = [];
+  for (const raw of text.split('\n')) {
+    const m = /^(\d+)\s+(.*)$/.exec(raw);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    const rest = m[2]!;
+    if (rest.endsWith('<unfinished ...>')) {
+      pending.set(pid, rest.slice(0, -'<unfinished ...>'.length).trimEnd());
+      continue;
+    }
+    const resumed = /^<\.\.\. [a-z0-9_]+ resumed>\s?(.*)$/.exec(rest);
+    if (resumed) {
+      const head = pending.get(pid) ?? '';
+      pending.delete(pid);
+      const tail = resumed[1]!;
+      // strace prints "..., " before unfinished when args continue; join without doubling commas.
+      out.push(`${pid} ${head}${head.endsWith(',') || tail.startsWith(')') || tail.startsWith(',') ? '' : ' '}${tail}`);
+      continue;
+    }
+    out.push(`${pid} ${rest}`);
+  }
+  return out;
+}
+
+/** C-style string escapes as strace prints them. */
+export function unescape(s: string): string {
+  return s.replace(/\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|.)/g, (_all, e: string) => {
+    if (e.startsWith('x')) return String.fromCharCode(parseInt(e.slice(1), 16));
+    if (/^[0-7]+$/.test(e)) return String.fromCharCode(parseInt(e, 8));
+    return ({ n: '\n', t: '\t', r: '\r', v: '\v', f: '\f', '"': '"', '\\': '\\' } as Record<string, string>)[e] ?? e;
+  });
+}
+
+/** Splits the top-level arguments of a syscall (commas inside quotes, [], {} stay). */
+export function splitArgs(args: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let inStr = false;
+  let cur = '';
+  for (let i = 0; i < args.length; i++) {
+    const c = args[i]!;
+    if (inStr) {
+      cur += c;
+      if (c === '\\') cur += args[++i] ?? '';
+      else if (c === '"') inStr = false;
+      continue;
+    }
+    if (c === '"') inStr = true;
+    else if (c === '[' || c === '{' || c === '(') depth++;
+    else if (c === ']' || c === '}' || c === ')') depth--;
+    else if (c === '<') {
+      // fd decorations such as 3</path, with, commas> are one unit
+      const end = findDecorationEnd(args, i);
+      cur += args.slice(i, end + 1);
+      i = end;
+      continue;
+    }
+    if (c === ',' && depth === 0) {
+      out.push(cur.trim());
+      cur = '';
+      continue;
+    }
+    cur += c;
+  }
+  if (cur.trim() !== '') out.push(cur.trim());
+  return out;
+}
+
+function findDecorationEnd(s: string, start: number): number {
+  for (let i = start + 1; i < s.length; i++) {
+    if (s[i] === '\\') { i++; continue; }
+    if (s[i] === '>') return i;
+  }
+  return s.length - 1;
+}
+
+function quoted(arg: string | undefined): string | undefined {
+  if (!arg) return undefined;
+  const m = /^"((?:[^"\\]|\\.)*)"(\.\.\.)?$/.exec(arg);
+  return m ? unescape(m[1]!) : undefined;
+}
+
+/** `3</w/probe>` or `AT_FDCWD</tmp>` → the decorated path. */
+function fdPath(arg: string | undefined): string | undefined {
+  if (!arg) return undefined;
+  const m = /^(?:-?\d+|AT_FDCWD)<((?:[^>\\]|\\.)*)>$/.exec(arg);
+  return m ? unescape(m[1]!) : undefined;
+}
+
+function flagsOp(flags: string): { op: StraceOp; readWrite?: boolean } | undefined {
+  if (/O_DIRECTORY|O_PATH/.test(flags)) return undefined;
+  if (/O_RDWR/.test(flags)) return { op: 'write', readWrite: true };
+  if (/O_WRONLY|O_CREAT|O_TRUNC/.test(flags)) return { op: 'write' };
+  return { op: 'read' };
+}
+
+export interface ParseOptions {
+  /** The workload's initial cwd (docker run -w; `/` by default). */
+  cwd?: string;
+}
+
+/** Every successful open/exec of a path, in order. Failed calls and fds that are not paths are dropped. */
+export function parseStrace(text: string, opts: ParseOptions = {}): StraceEvent[] {
+  const cwd = new Map<number, string>();
+  const initial = opts.cwd ?? '/';
+  const cwdOf = (pid: number) => cwd.get(pid) ?? initial;
+  const events: StraceEvent[] = [];
+  for (const raw of joinResumed(text)) {
+    const line = parseLine(raw);
+    if (!line) continue;
+    const a = splitArgs(line.args);
+    const ok = line.ret !== '?' && !line.ret.startsWith('-');
+    switch (line.syscall) {
+      case 'clone':
+      case 'clone3':
+      case 'fork':
+      case 'vfork': {
+        const child = Number(line.ret);
+        if (ok && child > 0) cwd.set(child, cwdOf(line.pid));
+        break;
+      }
+      case 'chdir': {
+        const p = quoted(a[0]);
+        if (ok && p !== undefined) cwd.set(line.pid, path.posix.resolve(cwdOf(line.pid), p));
+        break;
+      }
+      case 'fchdir': {
+        const p = fdPath(a[0]);
+        if (ok && p) cwd.set(line.pid, p);
+        break;
+      }
+      case 'open':
+      case 'creat':
+      case 'openat':
+      case 'openat2': {
+        if (!ok) break;
+        const flags = line.syscall === 'open' ? a[1] ?? '' : line.syscall === 'creat' ? 'O_CREAT|O_WRONLY|O_TRUNC' : line.syscall === 'openat' ? a[2] ?? '' : a[2] ?? '';
+        const kind = flagsOp(flags);
+        const resolved = line.retDecoration;
+        if (!kind || !resolved || !resolved.startsWith('/')) break; // pipes, sockets, anon inodes
+        const named = quoted(line.syscall === 'open' || line.syscall === 'creat' ? a[0] : a[1]);
+        const base = line.syscall === 'open' || line.syscall === 'creat' ? cwdOf(line.pid) : fdPath(a[0]);
+        const p = named !== undefined && base !== undefined ? path.posix.resolve(base, named) : resolved;
+        events.push({ pid: line.pid, syscall: line.syscall, path: p, resolved, ...kind });
+        break;
+      }
+      case 'execve':
+      case 'execveat': {
+        if (line.ret !== '0') break;
+        let p: string | undefined;
+        if (line.syscall === 'execve') {
+          const named = quoted(a[0]);
+          if (named !== undefined) p = path.posix.resolve(cwdOf(line.pid), named);
+        } else {
+          const dir = fdPath(a[0]);
+          const named = quoted(a[1]);
+          const emptyPath = /AT_EMPTY_PATH/.test(a[4] ?? '');
+          if (emptyPath && named === '' && dir) p = dir;
+          else if (dir !== undefined && named !== undefined) p = path.posix.resolve(dir, named);
+        }
+        const arr = a[line.syscall === 'execve' ? 1 : 2] ?? '';
+        const argv = arr.startsWith('[') && arr.endsWith(']') && !arr.endsWith('...]')
+          ? splitArgs(arr.slice(1, -1)).map((x) => quoted(x) ?? x)
+          : undefined;
+        if (p) events.push({ pid: line.pid, syscall: line.syscall, path: p, op: 'exec', argv });
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return events;
+}
+
+/** The files a fidelity test must find in the report: regular files outside /proc, /sys, /dev. */
+export function expectedFiles(events: StraceEvent[], directories: Set<string>): StraceEvent[] {
+  const seen = new Set<string>();
+  const out: StraceEvent[] = [];
+  for (const e of events) {
+    const real = e.resolved ?? e.path;
+    if (/^\/(proc|sys|dev)(\/|$)/.test(real) || /^\/(proc|sys|dev)(\/|$)/.test(e.path)) continue;
+    if (directories.has(real)) continue;
+    const key = `${e.op}${e.readWrite ? '+rw' : ''} ${e.path}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(e);
+  }
+  return out;
+}
