@@ -207,6 +207,31 @@ describe('registry round trip (open registry)', () => {
     await expect(write(`127.0.0.1:${port}/creach-test/x:y`, { kind: 'image', image: m.image })).rejects.toMatchObject({ code: 'REGISTRY_UNREACHABLE' });
   });
 
+  it('a layer stream that fails mid-upload surfaces the layer error, not a network error', async () => {
+    const m = await memoryImage({ layers: [{ a: randomBytes(50_000) }] });
+    const real = (await m.image.layers())[0];
+    const broken: Layer = {
+      digest: () => real.digest(),
+      diffId: () => real.diffId(),
+      size: () => real.size(),
+      mediaType: () => real.mediaType(),
+      compression: () => real.compression(),
+      uncompressed: () => real.uncompressed(),
+      compressed: async () =>
+        Readable.from(
+          (async function* () {
+            yield Buffer.alloc(1000);
+            throw new CreachError('TAR_TRUNCATED', 'layer file ends early');
+          })(),
+        ),
+    };
+    const img: Image = { ...m.image, layers: async () => [broken] };
+    await expect(write(`${repo('broken')}:v`, { kind: 'image', image: img })).rejects.toMatchObject({ code: 'TAR_TRUNCATED' });
+    // A layer whose size is wrong is named too.
+    const short: Layer = { ...broken, compressed: async () => Readable.from([Buffer.alloc(10)]) };
+    await expect(write(`${repo('short')}:v`, { kind: 'image', image: { ...m.image, layers: async () => [short] } })).rejects.toMatchObject({ code: 'LAYER_FORMAT' });
+  });
+
   it('refuses a bad blob with the registry diagnostics (REGISTRY_ERROR)', async () => {
     // A layer whose bytes do not match its digest: the registry rejects the upload.
     const m = await memoryImage({ layers: [{ a: 'b' }] });

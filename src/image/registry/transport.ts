@@ -221,15 +221,16 @@ export class RegistryClient {
       if (res.status !== 401 && res.status !== 403) return res;
       const body = await res.text();
       const diags = parseDiagnostics(body);
-      if (res.status === 401 && attempt === 0 && replayable) {
+      if (res.status === 401 && attempt === 0) {
         // The token may have expired or the challenge changed (basic vs bearer, a new realm).
+        // A streamed body cannot be resent here; the caller reopens its stream and retries.
         const fresh = this.stateFromChallenge(res);
         if (fresh) {
           state = fresh;
           this.auth = Promise.resolve(fresh);
         }
         this.tokens.clear();
-        if (state.kind !== 'none') continue;
+        if (replayable && state.kind !== 'none') continue;
       }
       const creds = await this.credentials();
       throw this.authError(repository, res.status, creds, describeDiagnostics(diags) || undefined);

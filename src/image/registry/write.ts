@@ -43,6 +43,27 @@ interface BlobToPush {
   source?: RegistrySource;
 }
 
+/** The CreachError a failing source stream raised, found below fetch's own wrapping. */
+function sourceFailure(e: unknown): CreachError | undefined {
+  let cur = (e as { cause?: unknown })?.cause;
+  for (let i = 0; i < 5 && cur; i++) {
+    if (cur instanceof CreachError) return cur;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function causeCodes(e: unknown): string[] {
+  const codes: string[] = [];
+  let cur: unknown = e;
+  for (let i = 0; i < 6 && cur; i++) {
+    const c = (cur as { code?: unknown }).code;
+    if (typeof c === 'string') codes.push(c);
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return codes;
+}
+
 async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
@@ -125,13 +146,21 @@ class Pusher {
     return new URL(loc, this.client.baseUrl + '/').toString();
   }
 
+  /** Take back the bytes of a failed upload from the progress and the stats. */
+  private unsend(n: number): void {
+    this.done -= n;
+    this.stats.uploadedBytes -= n;
+  }
+
   /** One monolithic PUT whose body streams from the layer; bytes are counted for progress. */
   private async upload(blob: BlobToPush, location: string): Promise<void> {
     const url = new URL(location);
     url.searchParams.set('digest', blob.digest);
     const source = await blob.open();
+    let sent = 0;
     const counter = new Transform({
       transform: (chunk: Buffer, _enc, cb: TransformCallback) => {
+        sent += chunk.length;
         this.done += chunk.length;
         this.stats.uploadedBytes += chunk.length;
         this.emit();
@@ -154,12 +183,22 @@ class Pusher {
       );
     } catch (e) {
       source.destroy();
+      this.unsend(sent);
       // A failure of the source stream (a corrupt layer) is more useful than "fetch failed".
-      const cause = (e as { cause?: unknown })?.cause;
-      if (cause instanceof CreachError) throw cause;
+      const fromSource = sourceFailure(e);
+      if (fromSource) throw fromSource;
+      if (causeCodes(e).includes('UND_ERR_REQ_CONTENT_LENGTH_MISMATCH')) {
+        throw new CreachError('LAYER_FORMAT', `blob ${blob.digest} streamed a different number of bytes than its size ${blob.size}`, {
+          cause: e,
+          hint: 'the image claims a wrong layer size; rebuild or re-export the image',
+        });
+      }
       throw e;
     }
-    if (res.status !== 201) await this.client.fail(res, `upload blob ${blob.digest} to ${this.repo}`, this.repo);
+    if (res.status !== 201) {
+      this.unsend(sent);
+      await this.client.fail(res, `upload blob ${blob.digest} to ${this.repo}`, this.repo);
+    }
     await res.body?.cancel().catch(() => {});
     this.stats.uploaded++;
   }
@@ -194,7 +233,15 @@ class Pusher {
     this.emit(true);
     await mapLimit(toUpload, limit, async (u) => {
       this.debug(`uploading blob ${u.blob.digest} (${u.blob.size} bytes) to ${this.repo}`);
-      await this.upload(u.blob, u.location ?? (await this.startUpload()));
+      try {
+        await this.upload(u.blob, u.location ?? (await this.startUpload()));
+      } catch (e) {
+        // A token that expired during a long push: the streamed body cannot be replayed by the
+        // transport, so reopen the blob and start this upload again, once.
+        if (!(e instanceof RegistryError && e.code === 'REGISTRY_AUTH' && e.status === 401)) throw e;
+        this.debug(`upload of ${u.blob.digest} was refused (401); retrying once with a fresh token`);
+        await this.upload(u.blob, await this.startUpload());
+      }
     });
     this.emit(true);
   }
