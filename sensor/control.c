@@ -1,0 +1,291 @@
+#define _GNU_SOURCE
+#include "control.h"
+#include "clock.h"
+#include "log.h"
+#include "options.h"
+#include "procfs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct sensor_found {
+	int pid;
+	int stop_signal;
+	char artifacts_dir[4096];
+};
+
+/* Is pid a sensor in run mode? Fills what its command line says. */
+static int inspect(int pid, struct sensor_found *f)
+{
+	char buf[65536], *args[512];
+	size_t len = sensor_procfs_cmdline(pid, buf, sizeof buf), i = 0;
+	int n = 0, k;
+	const char *base;
+
+	while (i < len && n < 512) {
+		args[n++] = buf + i;
+		i += strlen(buf + i) + 1;
+	}
+	if (n < 2)
+		return 0;
+	base = strrchr(args[0], '/');
+	base = base ? base + 1 : args[0];
+	if (strncmp(base, "creach-sensor", 13) != 0 || strcmp(args[1], "run") != 0)
+		return 0;
+	f->pid = pid;
+	f->stop_signal = 0;
+	snprintf(f->artifacts_dir, sizeof f->artifacts_dir, "%s", SENSOR_DEFAULT_ARTIFACTS_DIR);
+	for (k = 2; k < n; k++) {
+		const char *a = args[k], *v = NULL;
+		if (strcmp(a, "--") == 0)
+			break;
+		if (strncmp(a, "--stop-signal", 13) == 0 || strncmp(a, "--artifacts-dir", 15) == 0) {
+			v = strchr(a, '=');
+			if (v != NULL)
+				v++;
+			else if (k + 1 < n)
+				v = args[++k];
+			if (v == NULL)
+				continue;
+			if (a[2] == 's')
+				f->stop_signal = sensor_parse_signal(v);
+			else
+				snprintf(f->artifacts_dir, sizeof f->artifacts_dir, "%s", v);
+		}
+	}
+	return 1;
+}
+
+/* PID 1 when the sensor is the container's init, otherwise the first sensor found in /proc. */
+static int find_sensor(struct sensor_found *f)
+{
+	DIR *d;
+	struct dirent *e;
+	int self = (int)getpid();
+
+	if (inspect(1, f))
+		return 1;
+	d = opendir("/proc");
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		int pid = atoi(e->d_name);
+		if (pid > 1 && pid != self && inspect(pid, f)) {
+			closedir(d);
+			return 1;
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+static char *read_report(const char *dir, size_t *len_out)
+{
+	char path[4200];
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/%s", dir, SENSOR_REPORT_NAME);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	for (;;) {
+		if (len + 65536 > cap) {
+			char *nb = realloc(buf, cap = cap ? cap * 2 : 131072);
+			if (nb == NULL) {
+				free(buf);
+				close(fd);
+				return NULL;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	if (len_out)
+		*len_out = len;
+	return buf;
+}
+
+/* Options shared by the subcommands: --artifacts-dir DIR, --timeout DUR. */
+static int sub_options(int argc, char **argv, const char **dir, long *timeout_ms)
+{
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--artifacts-dir") == 0 && i + 1 < argc) {
+			*dir = argv[++i];
+		} else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc && timeout_ms != NULL) {
+			*timeout_ms = sensor_parse_duration(argv[++i]);
+			if (*timeout_ms < 0) {
+				LOG_ERROR("--timeout %s: not a duration", argv[i]);
+				return 1;
+			}
+		} else if (strcmp(argv[i], "--debug") == 0) {
+			sensor_log_verbosity = SENSOR_LOG_DEBUG;
+		} else {
+			LOG_ERROR("unknown option %s", argv[i]);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int process_alive(int pid)
+{
+	return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+int sensor_cmd_stop(int argc, char **argv)
+{
+	struct sensor_found f;
+	const char *dir = NULL;
+	long timeout_ms = 0;
+	int sig;
+	int64_t deadline;
+	struct timespec ts = { 0, 100 * 1000000L };
+
+	if (sub_options(argc, argv, &dir, &timeout_ms) != 0)
+		return 2;
+	if (!find_sensor(&f)) {
+		LOG_ERROR("no creach-sensor running (\"creach-sensor run\") in this container");
+		return 1;
+	}
+	if (dir == NULL)
+		dir = f.artifacts_dir;
+	sig = f.stop_signal ? f.stop_signal : SIGTERM;
+	if (timeout_ms <= 0)
+		timeout_ms = 10 * 60 * 1000;
+	if (kill(f.pid, sig) != 0) {
+		LOG_ERROR("signal SIG%s to the sensor (pid %d): %s", sensor_signal_name(sig), f.pid, strerror(errno));
+		return 1;
+	}
+	LOG_DEBUG("sent SIG%s to the sensor (pid %d), waiting for the final report in %s", sensor_signal_name(sig),
+		  f.pid, dir);
+	deadline = sensor_monotonic_ms() + timeout_ms;
+	while (sensor_monotonic_ms() < deadline) {
+		char *r = read_report(dir, NULL);
+		int final = r != NULL && strstr(r, "\"final\":true") != NULL;
+		free(r);
+		if (final)
+			return 0;
+		if (!process_alive(f.pid)) {
+			LOG_ERROR("the sensor exited without a final report in %s", dir);
+			return 1;
+		}
+		nanosleep(&ts, NULL);
+	}
+	LOG_ERROR("timed out waiting for the final report in %s", dir);
+	return 1;
+}
+
+int sensor_cmd_report(int argc, char **argv)
+{
+	struct sensor_found f;
+	const char *dir = NULL;
+	size_t len = 0, off = 0;
+	char *r;
+
+	if (sub_options(argc, argv, &dir, NULL) != 0)
+		return 2;
+	if (dir == NULL)
+		dir = find_sensor(&f) ? f.artifacts_dir : SENSOR_DEFAULT_ARTIFACTS_DIR;
+	r = read_report(dir, &len);
+	if (r == NULL) {
+		LOG_ERROR("no report in %s: %s", dir, strerror(errno));
+		return 1;
+	}
+	while (off < len) {
+		ssize_t n = write(STDOUT_FILENO, r + off, len - off);
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	free(r);
+	return off == len ? 0 : 1;
+}
+
+static size_t count(const char *s, const char *needle)
+{
+	size_t n = 0;
+
+	while ((s = strstr(s, needle)) != NULL) {
+		n++;
+		s += strlen(needle);
+	}
+	return n;
+}
+
+/* Copies the JSON value of "key": from the report (a string or a literal), or "null". */
+static void field(const char *r, const char *key, char *out, size_t outlen)
+{
+	char pat[64];
+	const char *p, *e;
+
+	snprintf(pat, sizeof pat, "\"%s\":", key);
+	p = strstr(r, pat);
+	snprintf(out, outlen, "null");
+	if (p == NULL)
+		return;
+	p += strlen(pat);
+	if (*p == '"') {
+		e = strchr(p + 1, '"');
+		if (e == NULL)
+			return;
+		e++;
+	} else {
+		e = p + strcspn(p, ",}]");
+	}
+	if ((size_t)(e - p) < outlen)
+		snprintf(out, outlen, "%.*s", (int)(e - p), p);
+}
+
+int sensor_cmd_status(int argc, char **argv)
+{
+	struct sensor_found f;
+	const char *dir = NULL;
+	int found;
+	char *r;
+	const char *state;
+	char mode[64], complete[16], updated[64], exit_status[16];
+
+	if (sub_options(argc, argv, &dir, NULL) != 0)
+		return 2;
+	found = find_sensor(&f);
+	if (dir == NULL)
+		dir = found ? f.artifacts_dir : SENSOR_DEFAULT_ARTIFACTS_DIR;
+	r = read_report(dir, NULL);
+	if (!found)
+		state = "exited";
+	else if (r != NULL && strstr(r, "\"final\":true") != NULL)
+		state = "stopped";
+	else
+		state = "running";
+	if (r == NULL) {
+		printf("{\"state\":\"%s\",\"pid\":%d,\"mode\":null,\"report\":false}\n", state, found ? f.pid : 0);
+		return 0;
+	}
+	field(r, "mode", mode, sizeof mode);
+	field(r, "complete", complete, sizeof complete);
+	field(r, "updatedAt", updated, sizeof updated);
+	field(r, "exitStatus", exit_status, sizeof exit_status);
+	printf("{\"state\":\"%s\",\"pid\":%d,\"mode\":%s,\"report\":true,\"complete\":%s,\"updatedAt\":%s,"
+	       "\"exitStatus\":%s,\"counts\":{\"files\":%zu,\"processes\":%zu}}\n",
+	       state, found ? f.pid : 0, mode, complete, updated, exit_status, count(r, "{\"path\":"),
+	       count(r, "{\"pid\":"));
+	free(r);
+	return 0;
+}

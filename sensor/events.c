@@ -1,0 +1,232 @@
+#define _GNU_SOURCE
+#include "events.h"
+#include "exec_image.h"
+#include "kernel.h"
+#include "log.h"
+#include "paths.h"
+#include "procfs.h"
+#include "procs.h"
+#include "report.h"
+#include "syscalls.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+uint64_t sensor_events_dropped;
+uint64_t sensor_events_seen;
+
+#define TID_CACHE 4096
+static struct {
+	int tid, tgid;
+} tid_cache[TID_CACHE];
+
+#define AT_FDCWD_ (-100)
+#define AT_EMPTY_PATH_ 0x1000
+#define O_ACCMODE_ 3
+#define O_CREAT_ 0100
+#define O_TRUNC_ 01000
+#define O_PATH_ 010000000
+
+void sensor_event_forget_tids(void)
+{
+	memset(tid_cache, 0, sizeof tid_cache);
+}
+
+int sensor_event_tgid(int tid)
+{
+	unsigned slot = (unsigned)tid & (TID_CACHE - 1);
+	struct sensor_proc *p;
+	int tgid;
+
+	if (tid_cache[slot].tid == tid)
+		return tid_cache[slot].tgid;
+	/* most calls come from a process's main thread, already known as a process */
+	p = sensor_procs_find(tid);
+	if (p != NULL)
+		return tid;
+	tgid = sensor_procfs_tgid(tid);
+	if (tgid <= 0)
+		tgid = tid;
+	tid_cache[slot].tid = tid;
+	tid_cache[slot].tgid = tgid;
+	return tgid;
+}
+
+/* Did the file exist when the sensor looked (just after the call was made)? Lookups of files
+ * that never existed are reported as failed, not as use. */
+static void check_exists(struct sensor_path *e, int tid)
+{
+	char full[4200];
+	struct stat st;
+
+	if (e == NULL || e->exists)
+		return;
+	e->checked = 1;
+	snprintf(full, sizeof full, "/proc/%d/root%s", tid, e->path);
+	if (lstat(full, &st) == 0)
+		e->exists = 1;
+}
+
+/* Resolves path argument `slot` (with its dirfd slot) of a call into an absolute path.
+ * Returns 1 when resolved, 0 when there is nothing to record, -1 when the process is unreadable. */
+static int resolve(const struct sensor_event *ev, const struct sensor_syscall *row, int dslot, int pslot,
+		   char *out, size_t outlen)
+{
+	char raw[4096], dir[4096];
+	long dirfd = dslot >= 0 ? (long)(int)ev->args[dslot] : AT_FDCWD_;
+	int r = sensor_procfs_read_string(ev->tid, ev->args[pslot], raw, sizeof raw);
+
+	if (r == SENSOR_MEM_DENIED)
+		return -1;
+	if (r != SENSOR_MEM_OK)
+		return 0; /* a bad pointer: the call fails with EFAULT */
+	if (raw[0] == '\0') {
+		/* AT_EMPTY_PATH: the call acts on the fd itself (fexecve, fchownat on an fd) */
+		if (row->flags < 0 || !(ev->args[row->flags] & AT_EMPTY_PATH_) || (row->cls & SC_STAT))
+			return 0;
+		if (sensor_procfs_dirfd_path(ev->tid, dirfd, dir, sizeof dir) != 0 || dir[0] != '/')
+			return 0;
+		return sensor_path_join(out, outlen, "/", dir) == 0;
+	}
+	if (raw[0] == '/')
+		return sensor_path_join(out, outlen, "/", raw) == 0;
+	if (sensor_procfs_dirfd_path(ev->tid, dirfd, dir, sizeof dir) != 0 || dir[0] != '/')
+		return 0;
+	return sensor_path_join(out, outlen, dir, raw) == 0;
+}
+
+static int open_is_write(const struct sensor_event *ev, const struct sensor_syscall *row, uint64_t *flags_out)
+{
+	uint64_t flags = ev->args[row->flags];
+
+	if (row->cls & SC_HOW) {
+		struct sensor_open_how how;
+		if (sensor_procfs_read_mem(ev->tid, ev->args[row->flags], &how, sizeof how.flags) != SENSOR_MEM_OK)
+			return 0;
+		flags = how.flags;
+	}
+	*flags_out = flags;
+	return (flags & O_ACCMODE_) != 0 || (flags & (O_CREAT_ | O_TRUNC_)) != 0;
+}
+
+static void handle_exec(const struct sensor_event *ev, const struct sensor_syscall *row, int tgid, const char *path,
+			sensor_valid_fn valid, void *cookie)
+{
+	char argv[8192];
+	size_t argv_len;
+	int ptr_size = (ev->arch == SENSOR_AUDIT_ARCH_I386 || ev->arch == SENSOR_AUDIT_ARCH_ARM ||
+			(ev->arch == SENSOR_AUDIT_ARCH_X86_64 && ev->nr >= (long)SENSOR_X32_SYSCALL_BIT))
+			       ? 4
+			       : 8;
+	struct sensor_path *e;
+
+	argv_len = sensor_procfs_read_argv(ev->tid, ev->args[(int)row->argv], ptr_size, argv, sizeof argv);
+	if (valid != NULL && !valid(cookie))
+		return;
+	/* a PATH search tries execve on every directory: only an existing file is an exec */
+	if (sensor_exec_image_inspect(ev->tid, tgid, path) != 0) {
+		e = sensor_paths_add(path, SENSOR_OP_STAT, tgid);
+		check_exists(e, ev->tid);
+		return;
+	}
+	/* the old image is about to be replaced: keep what it had mapped (unless the process was
+	 * never seen before: then it is still the image of a parent that was sampled itself, or the
+	 * sensor's own child) */
+	if (sensor_procs_find(tgid) != NULL)
+		sensor_procfs_sample(tgid, SENSOR_SAMPLE_MAPS);
+	e = sensor_paths_add(path, SENSOR_OP_EXEC, tgid);
+	if (e != NULL)
+		e->exists = e->checked = 1;
+	sensor_procs_exec(tgid, path, argv, argv_len);
+	LOG_DEBUG("exec pid %d %s", tgid, path);
+}
+
+void sensor_event_handle(const struct sensor_event *ev, sensor_valid_fn valid, void *cookie)
+{
+	int known = 0, tgid, r;
+	const struct sensor_syscall *row = sensor_syscall_lookup(ev->arch, ev->nr, &known);
+	struct sensor_proc *proc;
+	char path[4096], path2[4096];
+	enum sensor_op op;
+
+	sensor_events_seen++;
+	if (!known) {
+		sensor_events_dropped++;
+		sensor_report_add_reason("calls of an ABI the sensor has no syscall table for (e.g. 32-bit arm) were not recorded");
+		return;
+	}
+	if (row == NULL)
+		return;
+	tgid = sensor_event_tgid(ev->tid);
+	/* an exec starts a new record itself; the image it replaces is of no interest when the
+	 * record would only be created now (e.g. the sensor's own child before the app's exec) */
+	proc = (row->cls & SC_EXEC) ? sensor_procs_find(tgid) : sensor_procs_get(tgid);
+
+	if (row->cls & SC_EXIT) {
+		/* what the process holds: its maps (the ELF interpreter, mmap'd files) and exe; its fds
+		 * were opened by traced calls, except through io_uring */
+		sensor_procfs_sample(tgid, SENSOR_SAMPLE_MAPS | SENSOR_SAMPLE_EXE |
+						   (proc != NULL && proc->io_uring ? SENSOR_SAMPLE_FDS : 0));
+		if (proc != NULL)
+			proc->sampled_exit = 1;
+		sensor_procs_end(proc);
+		sensor_event_forget_tids();
+		return;
+	}
+	if (row->cls & SC_URING) {
+		if (proc != NULL && !proc->io_uring) {
+			proc->io_uring = 1;
+			sensor_report_add_reason("a process used io_uring: its file opens are sampled from /proc, not traced");
+		}
+		return;
+	}
+
+	r = resolve(ev, row, row->dirfd, row->path, path, sizeof path);
+	if (r < 0) {
+		sensor_procs_mark_unreadable(proc ? proc : sensor_procs_get(tgid));
+		return;
+	}
+	if (r == 0)
+		path[0] = '\0';
+	path2[0] = '\0';
+	if (row->path2 >= 0 && resolve(ev, row, row->dirfd2, row->path2, path2, sizeof path2) != 1)
+		path2[0] = '\0';
+
+	if (row->cls & SC_EXEC) {
+		if (path[0] != '\0')
+			handle_exec(ev, row, tgid, path, valid, cookie);
+		return;
+	}
+	if (valid != NULL && !valid(cookie))
+		return;
+	if (path[0] == '\0')
+		return;
+
+	if (row->cls & SC_OPEN) {
+		uint64_t flags = 0;
+		if (open_is_write(ev, row, &flags)) {
+			sensor_paths_add(path, SENSOR_OP_WRITE, tgid);
+			/* O_RDWR also reads what was there */
+			if ((flags & O_ACCMODE_) == 2)
+				check_exists(sensor_paths_add(path, SENSOR_OP_READ, tgid), ev->tid);
+			return;
+		}
+		op = (flags & O_PATH_) ? SENSOR_OP_STAT : SENSOR_OP_READ;
+	} else if (row->cls & SC_WRITE) {
+		op = SENSOR_OP_WRITE;
+	} else if (row->cls & SC_READ) {
+		op = SENSOR_OP_READ;
+	} else {
+		op = SENSOR_OP_STAT;
+	}
+	{
+		struct sensor_path *e = sensor_paths_add(path, op, tgid);
+		if (op != SENSOR_OP_WRITE)
+			check_exists(e, ev->tid);
+	}
+	if (path2[0] != '\0')
+		sensor_paths_add(path2, op, tgid);
+}

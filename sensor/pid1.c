@@ -1,0 +1,344 @@
+/* PID 1 duties, after tini: block every signal but the synchronous faults, forward each one to the
+ * app, reap every child (orphans included), and exit with the app's status (128+N for a signal).
+ * One event loop: signalfd (signals, SIGCHLD), timerfd (flush, grace deadline, sampling) and the
+ * engine's fd (user notifications). */
+#define _GNU_SOURCE
+#include "pid1.h"
+#include "clock.h"
+#include "log.h"
+#include "paths.h"
+#include "procfs.h"
+#include "procs.h"
+#include "report.h"
+#include "spawn.h"
+#include "syscalls.h"
+#include "trace/engine.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define TICK_MS 100
+
+enum phase { RUNNING, STOPPING, STOPPED };
+
+static const struct sensor_options *opts;
+static const struct sensor_engine *engine;
+static pid_t child;
+static int child_done;
+static int exit_status;
+static enum phase phase = RUNNING;
+static int stay_alive;
+static int64_t kill_deadline;
+static int killed;
+static int64_t next_flush;
+
+static int configure_signals(sigset_t *orig_mask, int *sfd)
+{
+	sigset_t all;
+	struct sigaction ign;
+
+	sigfillset(&all);
+	/* synchronous faults stay deliverable: they are the sensor's own bugs, not messages */
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGFPE);
+	sigdelset(&all, SIGILL);
+	sigdelset(&all, SIGABRT);
+	sigdelset(&all, SIGTRAP);
+	sigdelset(&all, SIGSYS);
+	if (sigprocmask(SIG_SETMASK, &all, orig_mask) != 0) {
+		LOG_ERROR("sigprocmask: %s", strerror(errno));
+		return 1;
+	}
+	/* the sensor touches no tty, but a background read/write must not stop PID 1 */
+	memset(&ign, 0, sizeof ign);
+	ign.sa_handler = SIG_IGN;
+	sigaction(SIGTTIN, &ign, NULL);
+	sigaction(SIGTTOU, &ign, NULL);
+	*sfd = signalfd(-1, &all, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (*sfd < 0) {
+		LOG_ERROR("signalfd: %s", strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+static void forward(int sig)
+{
+	if (child_done)
+		return;
+	if (kill(child, sig) != 0) {
+		if (errno == ESRCH) /* the app is gone already: expected while it exits */
+			LOG_DEBUG("forward %s: app already gone", sensor_signal_name(sig));
+		else
+			LOG_WARN("forward %s to %d: %s", sensor_signal_name(sig), (int)child, strerror(errno));
+	} else {
+		LOG_DEBUG("forwarded SIG%s to %d", sensor_signal_name(sig), (int)child);
+	}
+}
+
+/* Is pid the sensor's descendant? Processes entered from outside (docker exec, kubectl exec)
+ * have parent 0 and are left alone, so `creach-sensor stop` survives the stop. */
+static int is_descendant(int pid, int self)
+{
+	int depth, ppid;
+	unsigned long long st;
+
+	for (depth = 0; depth < 64 && pid > 1; depth++) {
+		ppid = 0;
+		if (sensor_procfs_stat(pid, &ppid, &st) != 0)
+			return 0;
+		if (ppid == self)
+			return 1;
+		pid = ppid;
+	}
+	return 0;
+}
+
+static void kill_everything(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int self = (int)getpid();
+
+	if (!child_done)
+		kill(child, SIGKILL);
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		int pid = atoi(e->d_name);
+		if (pid > 0 && pid != self && is_descendant(pid, self))
+			kill(pid, SIGKILL);
+	}
+	closedir(d);
+}
+
+static void begin_stop(int sig, int keep_alive)
+{
+	phase = STOPPING;
+	stay_alive = keep_alive;
+	sensor_report.state = "stopping";
+	kill_deadline = sensor_monotonic_ms() + opts->stop_grace_ms;
+	LOG_DEBUG("stopping: SIG%s forwarded, grace %ld ms", sensor_signal_name(sig), opts->stop_grace_ms);
+	forward(sig);
+}
+
+/* Last look at whatever is still running (daemons outliving the app) before the final report. */
+static void sample_live_processes(void)
+{
+	size_t i, n = sensor_procs_count();
+
+	for (i = 0; i < n; i++) {
+		struct sensor_proc *p = sensor_procs_at(i);
+		if (p->end_ms == 0 && !p->sampled_exit)
+			sensor_procfs_sample(p->pid, SENSOR_SAMPLE_MAPS | SENSOR_SAMPLE_FDS | SENSOR_SAMPLE_EXE);
+	}
+}
+
+static void finish(void)
+{
+	sample_live_processes();
+	if (!killed) {
+		killed = 1;
+		kill_everything();
+	}
+	sensor_procs_reap_gone();
+	sensor_report.final = 1;
+	sensor_report.stopped_ms = sensor_now_ms();
+	sensor_report.state = "stopped";
+	sensor_report_write();
+	phase = STOPPED;
+	LOG_DEBUG("final report written; app exit status %d", exit_status);
+}
+
+static void reap(void)
+{
+	for (;;) {
+		int status;
+		pid_t pid = waitpid(-1, &status, WNOHANG | __WALL);
+		struct sensor_proc *p;
+
+		if (pid <= 0)
+			break;
+		if (WIFSTOPPED(status)) {
+			if (engine == NULL || engine->on_wait == NULL || !engine->on_wait(pid, status))
+				LOG_DEBUG("unexpected stop of %d", (int)pid);
+			continue;
+		}
+		p = sensor_procs_find(pid);
+		if (p != NULL)
+			sensor_procs_end(p);
+		if (pid != child) {
+			LOG_DEBUG("reaped %d", (int)pid);
+			continue;
+		}
+		child_done = 1;
+		sensor_report.has_exit = 1;
+		if (WIFEXITED(status)) {
+			exit_status = WEXITSTATUS(status);
+			sensor_report.signal = 0;
+		} else if (WIFSIGNALED(status)) {
+			exit_status = 128 + WTERMSIG(status);
+			sensor_report.signal = WTERMSIG(status);
+		}
+		if (exit_status > 255)
+			exit_status = 255;
+		sensor_report.exit_status = exit_status;
+		LOG_DEBUG("app %d exited with status %d", (int)pid, exit_status);
+	}
+}
+
+/* Returns 1 when the sensor should exit now. */
+static int on_signal(int sig)
+{
+	if (sig == SIGCHLD)
+		return 0;
+	if (phase == STOPPED) {
+		/* final report written: docker cp / kubectl cp had their chance, leave on TERM/INT */
+		return sig == SIGTERM || sig == SIGINT;
+	}
+	if (phase == RUNNING && opts->stop_signal != 0 && sig == opts->stop_signal) {
+		begin_stop(sig, 1);
+	} else if (phase == RUNNING && (sig == SIGTERM || sig == SIGINT)) {
+		begin_stop(sig, 0);
+	} else if (phase == STOPPING && (sig == SIGTERM || sig == SIGINT)) {
+		stay_alive = 0; /* asked to leave while stopping: no need to stay after the report */
+		forward(sig);
+	} else if (sig != SIGTTIN && sig != SIGTTOU) {
+		forward(sig);
+	}
+	return 0;
+}
+
+static void tick(void)
+{
+	int64_t now = sensor_monotonic_ms();
+
+	if (phase == STOPPED)
+		return;
+	if (phase == STOPPING && !killed && now >= kill_deadline) {
+		LOG_DEBUG("grace period over: killing what is left");
+		killed = 1;
+		kill_everything();
+	}
+	if (engine != NULL && engine->on_tick != NULL)
+		engine->on_tick();
+	if (now >= next_flush) {
+		next_flush = now + opts->flush_interval_ms;
+		sensor_procs_reap_gone();
+		sensor_report_write();
+	}
+}
+
+static void ensure_dir(const char *dir)
+{
+	char path[4096];
+	size_t i, n = strlen(dir);
+
+	if (n >= sizeof path)
+		return;
+	memcpy(path, dir, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (path[i] == '/' || path[i] == '\0') {
+			char c = path[i];
+			path[i] = '\0';
+			if (mkdir(path, 0777) != 0 && errno != EEXIST)
+				LOG_WARN("cannot create %s: %s", path, strerror(errno));
+			path[i] = c;
+		}
+	}
+}
+
+int sensor_pid1_run(const struct sensor_options *o)
+{
+	sigset_t orig_mask;
+	int sfd, tfd;
+	struct itimerspec its;
+
+	opts = o;
+	sensor_syscalls_init();
+	sensor_paths_init(o->artifacts_dir);
+	sensor_report.opts = o;
+	sensor_report.started_ms = sensor_now_ms();
+	sensor_report.state = "running";
+	sensor_report.mode = "none";
+	sensor_report.helpers[sensor_report.nhelpers++] = "proc-sampling";
+	ensure_dir(o->artifacts_dir);
+
+	if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
+		LOG_WARN("not PID 1 and cannot become a subreaper (%s): orphans will not be reaped here", strerror(errno));
+	if (configure_signals(&orig_mask, &sfd) != 0)
+		return 1;
+	child = sensor_spawn(o, &orig_mask, &engine);
+	if (child < 0)
+		return 1;
+	sensor_report.mode = engine->mode;
+
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	memset(&its, 0, sizeof its);
+	its.it_interval.tv_nsec = TICK_MS * 1000000L;
+	its.it_value.tv_nsec = TICK_MS * 1000000L;
+	if (tfd < 0 || timerfd_settime(tfd, 0, &its, NULL) != 0)
+		LOG_WARN("timerfd: %s (no periodic flush)", strerror(errno));
+	next_flush = sensor_monotonic_ms() + o->flush_interval_ms;
+	sensor_report_write();
+
+	for (;;) {
+		struct pollfd pfd[3];
+		int nfds = 0, efd = (engine->fd != NULL && phase != STOPPED) ? engine->fd() : -1;
+
+		pfd[nfds].fd = sfd;
+		pfd[nfds++].events = POLLIN;
+		pfd[nfds].fd = tfd;
+		pfd[nfds++].events = POLLIN;
+		if (efd >= 0) {
+			pfd[nfds].fd = efd;
+			pfd[nfds++].events = POLLIN;
+		}
+		if (poll(pfd, (nfds_t)nfds, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			LOG_ERROR("poll: %s", strerror(errno));
+			return exit_status ? exit_status : 1;
+		}
+		if (nfds > 2 && pfd[2].revents)
+			engine->on_ready(pfd[2].revents);
+		if (pfd[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			int got_chld = 0;
+			while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+				if (si.ssi_signo == SIGCHLD)
+					got_chld = 1;
+				else if (on_signal((int)si.ssi_signo)) {
+					LOG_DEBUG("exiting with the app's status %d", exit_status);
+					return exit_status;
+				}
+			}
+			if (got_chld)
+				reap();
+		}
+		if (pfd[1].revents & POLLIN) {
+			uint64_t expirations;
+			if (read(tfd, &expirations, sizeof expirations) < 0) {
+				/* EAGAIN: nothing to do */
+			}
+			tick();
+			reap(); /* SIGCHLD may have been coalesced with an earlier one */
+		}
+		if (child_done && phase != STOPPED) {
+			finish();
+			if (!stay_alive)
+				return exit_status;
+		}
+	}
+}

@@ -1,0 +1,281 @@
+#define _GNU_SOURCE
+#include "procfs.h"
+#include "log.h"
+#include "paths.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+static int read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n, total = 0;
+
+	if (fd < 0)
+		return -1;
+	while ((size_t)total < len - 1 && (n = read(fd, buf + total, len - 1 - (size_t)total)) > 0)
+		total += n;
+	close(fd);
+	buf[total] = '\0';
+	return (int)total;
+}
+
+int sensor_procfs_stat(int pid, int *ppid, unsigned long long *starttime)
+{
+	char path[64], buf[1024], *p;
+	int field;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", pid);
+	if (read_file(path, buf, sizeof buf) <= 0)
+		return -1;
+	/* comm (field 2) may contain spaces and parentheses: fields restart after the last ')' */
+	p = strrchr(buf, ')');
+	if (p == NULL)
+		return -1;
+	p += 2;
+	for (field = 3; field <= 22 && p != NULL; field++) {
+		if (field == 4 && ppid)
+			*ppid = atoi(p);
+		if (field == 22 && starttime)
+			*starttime = strtoull(p, NULL, 10);
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	return 0;
+}
+
+int sensor_procfs_tgid(int tid)
+{
+	char path[64], buf[512], *p;
+
+	snprintf(path, sizeof path, "/proc/%d/status", tid);
+	if (read_file(path, buf, sizeof buf) <= 0)
+		return -1;
+	p = strstr(buf, "\nTgid:");
+	return p ? atoi(p + 6) : -1;
+}
+
+static int read_link(const char *path, char *buf, size_t len)
+{
+	ssize_t n = readlink(path, buf, len - 1);
+
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* a file deleted after it was opened/mapped: keep the name it had */
+	if (n > 10 && strcmp(buf + n - 10, " (deleted)") == 0)
+		buf[n - 10] = '\0';
+	return 0;
+}
+
+int sensor_procfs_exe(int pid, char *buf, size_t len)
+{
+	char path[64];
+
+	snprintf(path, sizeof path, "/proc/%d/exe", pid);
+	return read_link(path, buf, len);
+}
+
+size_t sensor_procfs_cmdline(int pid, char *buf, size_t len)
+{
+	char path[64];
+	int n;
+
+	snprintf(path, sizeof path, "/proc/%d/cmdline", pid);
+	n = read_file(path, buf, len);
+	return n > 0 ? (size_t)n : 0;
+}
+
+static int mem_denied(int err)
+{
+	return err == EPERM || err == EACCES;
+}
+
+int sensor_procfs_read_mem(int tid, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec local = { buf, len }, remote = { (void *)(uintptr_t)addr, len };
+	ssize_t n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
+	char path[64];
+	int fd;
+
+	if (n == (ssize_t)len)
+		return SENSOR_MEM_OK;
+	if (n < 0 && mem_denied(errno))
+		return SENSOR_MEM_DENIED;
+	/* process_vm_readv may be filtered (e.g. by a runtime's seccomp profile): try /proc/<tid>/mem */
+	snprintf(path, sizeof path, "/proc/%d/mem", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return mem_denied(errno) ? SENSOR_MEM_DENIED : SENSOR_MEM_FAULT;
+	n = pread(fd, buf, len, (off_t)addr);
+	close(fd);
+	return n == (ssize_t)len ? SENSOR_MEM_OK : SENSOR_MEM_FAULT;
+}
+
+int sensor_procfs_read_string(int tid, uint64_t addr, char *buf, size_t len)
+{
+	size_t got = 0;
+	static int use_mem_file;
+
+	if (addr == 0)
+		return SENSOR_MEM_FAULT;
+	while (got < len - 1) {
+		/* read up to the end of the page so an unmapped next page cannot fail the read */
+		size_t chunk = 4096 - (size_t)((addr + got) & 4095);
+		struct iovec local, remote;
+		ssize_t n;
+		char *nul;
+
+		if (chunk > len - 1 - got)
+			chunk = len - 1 - got;
+		if (!use_mem_file) {
+			local.iov_base = buf + got;
+			local.iov_len = chunk;
+			remote.iov_base = (void *)(uintptr_t)(addr + got);
+			remote.iov_len = chunk;
+			n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
+			if (n < 0 && errno == ENOSYS)
+				use_mem_file = 1;
+			else if (n < 0 && mem_denied(errno))
+				return SENSOR_MEM_DENIED;
+			else if (n <= 0)
+				return SENSOR_MEM_FAULT;
+		}
+		if (use_mem_file) {
+			if (sensor_procfs_read_mem(tid, addr + got, buf + got, chunk) != SENSOR_MEM_OK)
+				return SENSOR_MEM_FAULT;
+			n = (ssize_t)chunk;
+		}
+		nul = memchr(buf + got, '\0', (size_t)n);
+		got += (size_t)n;
+		if (nul != NULL)
+			return SENSOR_MEM_OK;
+	}
+	buf[len - 1] = '\0';
+	return SENSOR_MEM_FAULT; /* longer than PATH_MAX: the kernel would refuse it too */
+}
+
+size_t sensor_procfs_read_argv(int tid, uint64_t addr, int ptr_size, char *out, size_t len)
+{
+	size_t used = 0;
+	int i;
+
+	for (i = 0; i < 256 && used + 1 < len; i++) {
+		uint64_t p = 0;
+		uint32_t p32;
+		char arg[4096];
+		size_t alen;
+
+		if (ptr_size == 4) {
+			if (sensor_procfs_read_mem(tid, addr + (uint64_t)i * 4, &p32, 4) != SENSOR_MEM_OK)
+				break;
+			p = p32;
+		} else if (sensor_procfs_read_mem(tid, addr + (uint64_t)i * 8, &p, 8) != SENSOR_MEM_OK) {
+			break;
+		}
+		if (p == 0)
+			break;
+		if (sensor_procfs_read_string(tid, p, arg, sizeof arg) != SENSOR_MEM_OK)
+			break;
+		alen = strlen(arg) + 1;
+		if (used + alen > len)
+			break;
+		memcpy(out + used, arg, alen);
+		used += alen;
+	}
+	return used;
+}
+
+int sensor_procfs_dirfd_path(int tid, long dirfd, char *buf, size_t len)
+{
+	char path[64];
+
+	if (dirfd == -100) /* AT_FDCWD */
+		snprintf(path, sizeof path, "/proc/%d/cwd", tid);
+	else
+		snprintf(path, sizeof path, "/proc/%d/fd/%d", tid, (int)dirfd);
+	return read_link(path, buf, len);
+}
+
+static void mark_exists(struct sensor_path *e)
+{
+	if (e != NULL)
+		e->exists = e->checked = 1;
+}
+
+static void sample_maps(int pid)
+{
+	char path[64], line[4608], last[4096] = "";
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/maps", pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof line, f) != NULL) {
+		char *name = strchr(line, '/');
+		size_t n;
+
+		if (name == NULL)
+			continue;
+		n = strlen(name);
+		if (n > 0 && name[n - 1] == '\n')
+			name[--n] = '\0';
+		if (n > 10 && strcmp(name + n - 10, " (deleted)") == 0)
+			name[n - 10] = '\0';
+		/* consecutive mappings of one file: count it once per sample */
+		if (strcmp(name, last) == 0)
+			continue;
+		snprintf(last, sizeof last, "%s", name);
+		mark_exists(sensor_paths_add(name, SENSOR_OP_MMAP, pid));
+	}
+	fclose(f);
+}
+
+static void sample_fds(int pid)
+{
+	char path[64], link[4096], target[4096], info[512], *p;
+	int n;
+	DIR *d;
+	struct dirent *e;
+
+	snprintf(path, sizeof path, "/proc/%d/fd", pid);
+	d = opendir(path);
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(link, sizeof link, "/proc/%d/fd/%s", pid, e->d_name);
+		if (read_link(link, target, sizeof target) != 0 || target[0] != '/')
+			continue;
+		/* the open mode is in fdinfo's "flags:" (octal): O_RDONLY is a read, anything else a write */
+		snprintf(link, sizeof link, "/proc/%d/fdinfo/%s", pid, e->d_name);
+		n = read_file(link, info, sizeof info);
+		p = n > 0 ? strstr(info, "flags:") : NULL;
+		if (p != NULL && (strtoul(p + 6, NULL, 8) & 3) != 0)
+			sensor_paths_add(target, SENSOR_OP_WRITE, pid);
+		else
+			mark_exists(sensor_paths_add(target, SENSOR_OP_READ, pid));
+	}
+	closedir(d);
+}
+
+void sensor_procfs_sample(int pid, unsigned what)
+{
+	char exe[4096];
+
+	if ((what & SENSOR_SAMPLE_EXE) && sensor_procfs_exe(pid, exe, sizeof exe) == 0)
+		mark_exists(sensor_paths_add(exe, SENSOR_OP_EXEC, pid));
+	if (what & SENSOR_SAMPLE_MAPS)
+		sample_maps(pid);
+	if (what & SENSOR_SAMPLE_FDS)
+		sample_fds(pid);
+}

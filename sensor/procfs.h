@@ -1,0 +1,31 @@
+#ifndef SENSOR_PROCFS_H
+#define SENSOR_PROCFS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Reading another process through /proc and process_vm_readv. Results below: 0 ok, -1 failed. */
+
+int sensor_procfs_stat(int pid, int *ppid, unsigned long long *starttime);
+int sensor_procfs_tgid(int tid);
+int sensor_procfs_exe(int pid, char *buf, size_t len);
+size_t sensor_procfs_cmdline(int pid, char *buf, size_t len);
+
+enum { SENSOR_MEM_OK = 0, SENSOR_MEM_FAULT = -1, SENSOR_MEM_DENIED = -2 };
+/* Copies a NUL-terminated string from the tracee (tid) at addr. */
+int sensor_procfs_read_string(int tid, uint64_t addr, char *buf, size_t len);
+int sensor_procfs_read_mem(int tid, uint64_t addr, void *buf, size_t len);
+/* Reads a NULL-terminated array of string pointers (argv) into NUL-separated out; returns the
+ * bytes used (0 when unreadable). ptr_size: 8, or 4 for 32-bit ABIs. */
+size_t sensor_procfs_read_argv(int tid, uint64_t addr, int ptr_size, char *out, size_t len);
+
+/* Directory a dirfd names in tid at this moment (dirfd -100 = AT_FDCWD → cwd). */
+int sensor_procfs_dirfd_path(int tid, long dirfd, char *buf, size_t len);
+
+/* What a process holds right now, recorded into the path table. */
+#define SENSOR_SAMPLE_MAPS 1u
+#define SENSOR_SAMPLE_FDS 2u
+#define SENSOR_SAMPLE_EXE 4u
+void sensor_procfs_sample(int pid, unsigned what);
+
+#endif

@@ -1,0 +1,134 @@
+/* Engine 1: seccomp user notification. The app's filter sends the traced calls to the sensor,
+ * which reads the arguments from the app's memory and lets the call continue unchanged
+ * (SECCOMP_USER_NOTIF_FLAG_CONTINUE). No ptrace permission is needed. */
+#define _GNU_SOURCE
+#include "engine.h"
+#include "../events.h"
+#include "../filter.h"
+#include "../kernel.h"
+#include "../log.h"
+#include "../report.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+static int listener = -1;
+
+static int child_setup(int sock)
+{
+	int err = sensor_child_no_new_privs();
+	int fd = -1;
+
+	if (err == 0) {
+		fd = sensor_filter_install(SENSOR_SECCOMP_RET_USER_NOTIF, SENSOR_SECCOMP_FILTER_FLAG_NEW_LISTENER);
+		if (fd < 0)
+			err = errno;
+	}
+	sensor_reply_send(sock, err, fd);
+	if (fd >= 0)
+		close(fd); /* the app must not keep the listener */
+	return err == 0 ? 0 : -1;
+}
+
+static int parent_after(pid_t child, int sock, char *why, size_t whylen)
+{
+	int err = 0, nnp = 0, fd = -1;
+	uint64_t flags = SENSOR_SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
+
+	(void)child;
+	if (sensor_reply_recv(sock, &err, &nnp, &fd) != 0) {
+		snprintf(why, whylen, "seccomp user notification: no reply from the app process");
+		return -1;
+	}
+	sensor_report.no_new_privs = nnp;
+	if (err != 0 || fd < 0) {
+		snprintf(why, whylen, "seccomp user notification: %s", strerror(err ? err : EBADF));
+		return -1;
+	}
+	listener = fd;
+	/* hand over on one CPU: the app and the sensor take turns instead of waking each other
+	 * across CPUs (Linux 6.6+; older kernels answer EINVAL and work, only slower) */
+	if (ioctl(listener, SENSOR_SECCOMP_IOCTL_NOTIF_SET_FLAGS, flags) != 0)
+		sensor_report_add_fallback("seccomp user notification: synchronous wake-up unavailable (%s)",
+					   strerror(errno));
+	else
+		LOG_DEBUG("user notification listener fd %d with synchronous wake-up", listener);
+	return 0;
+}
+
+static int get_fd(void)
+{
+	return listener;
+}
+
+struct notif_cookie {
+	uint64_t id;
+};
+
+static int still_valid(void *cookie)
+{
+	struct notif_cookie *c = cookie;
+	/* the tid that made the call may have died and its number been reused while we read it */
+	return ioctl(listener, SENSOR_SECCOMP_IOCTL_NOTIF_ID_VALID, &c->id) == 0;
+}
+
+static void on_ready(short revents)
+{
+	struct sensor_seccomp_notif req;
+	struct sensor_seccomp_notif_resp resp;
+	struct sensor_event ev;
+	struct notif_cookie cookie;
+
+	if (!(revents & POLLIN)) {
+		if (revents & (POLLHUP | POLLERR)) {
+			/* no task uses the filter any more */
+			LOG_DEBUG("user notification listener closed");
+			close(listener);
+			listener = -1;
+		}
+		return;
+	}
+	memset(&req, 0, sizeof req);
+	if (ioctl(listener, SENSOR_SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) {
+		if (errno != ENOENT && errno != EINTR)
+			LOG_WARN("seccomp notification receive: %s", strerror(errno));
+		return;
+	}
+	ev.tid = (int)req.pid;
+	ev.arch = req.data.arch;
+	ev.nr = req.data.nr;
+	memcpy(ev.args, req.data.args, sizeof ev.args);
+	cookie.id = req.id;
+	if (ev.tid > 0)
+		sensor_event_handle(&ev, still_valid, &cookie);
+	else
+		sensor_events_dropped++; /* a task outside our pid namespace view */
+	memset(&resp, 0, sizeof resp);
+	resp.id = req.id;
+	resp.flags = SENSOR_SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	if (ioctl(listener, SENSOR_SECCOMP_IOCTL_NOTIF_SEND, &resp) != 0 && errno != ENOENT)
+		LOG_WARN("seccomp notification send: %s", strerror(errno));
+}
+
+static void on_tick(void)
+{
+	sensor_sample_uring_users();
+}
+
+const struct sensor_engine sensor_engine_unotify = {
+	.name = "unotify",
+	.mode = "seccomp-unotify",
+	.cmd = 'U',
+	.parent_before = NULL,
+	.child_setup = child_setup,
+	.parent_after = parent_after,
+	.give_up = NULL,
+	.fd = get_fd,
+	.on_ready = on_ready,
+	.on_wait = NULL,
+	.on_tick = on_tick,
+};
