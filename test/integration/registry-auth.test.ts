@@ -61,7 +61,7 @@ function assertNoSecrets(text: string): void {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'creach-test-auth-'));
   basic = await startRegistry({ kind: 'htpasswd', users: { [USER]: PASSWORD } });
-  tokens = await startTokenServer({ dir, users: { [USER]: PASSWORD }, refreshTokens: { [REFRESH]: USER } });
+  tokens = await startTokenServer({ dir, users: { [USER]: PASSWORD, reader: PASSWORD }, refreshTokens: { [REFRESH]: USER }, readOnly: ['reader'] });
   tokenReg = await startRegistry({ kind: 'token', realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, rootCertBundle: tokens.rootCertBundle });
 
   // A real credential helper program, speaking the docker-credential protocol.
@@ -205,6 +205,16 @@ describe('bearer token auth (real JWT issuer)', () => {
     expect((err as CreachError).code).toBe('REGISTRY_AUTH');
     expect((err as CreachError).message).toContain(`registry ${tokenReg.host} refused the credentials for repository team/tok`);
     assertNoSecrets(visible(err) + lines.join('\n'));
+  });
+
+  it('an account that may only pull gets REGISTRY_AUTH on push, and can still read', async () => {
+    const authConfigPath = await dockerConfig('token-reader', { auths: { [tokenReg.host]: { username: 'reader', password: PASSWORD } } });
+    const m = await memoryImage({ layers: [{ f: 'reader' }] });
+    const err = await write(`${tokenReg.host}/team/tok:reader`, { kind: 'image', image: m.image }, { authConfigPath }).catch((e: unknown) => e);
+    expect((err as CreachError).code).toBe('REGISTRY_AUTH');
+    expect((err as CreachError).message).toContain('team/tok');
+    const back = await read(`${tokenReg.host}/team/tok:v1`, { authConfigPath });
+    expect(back.kind).toBe('image');
   });
 
   it('anonymous access to a token registry is REGISTRY_AUTH', async () => {

@@ -13,7 +13,7 @@ import { read } from '../../src/image/registry/read.js';
 import { registrySourceOf } from '../../src/image/registry/source.js';
 import { write } from '../../src/image/registry/write.js';
 import { memoryImage, memoryIndex, tarOf } from '../support/memory-image.js';
-import { freePort, requireOpenRegistry } from '../support/registry.js';
+import { freePort, requireOpenRegistry, startRegistry } from '../support/registry.js';
 import { assertValid, assertValidImage } from '../support/validate.js';
 
 let REG = '';
@@ -189,6 +189,30 @@ describe('registry round trip (open registry)', () => {
     const viaRef = await write(`${repo('plaindst')}:v`, { kind: 'image', image: plain.image }, { sourceRef: a });
     expect(viaRef.stats.mounted).toBe(2);
     expect(viaRef.stats.uploaded).toBe(0);
+  });
+
+  it('copies between two registries by streaming every blob (nothing to mount from)', async () => {
+    const other = await startRegistry();
+    try {
+      const m = await memoryImage({ layers: [{ a: randomBytes(100_000) }, { b: 'b' }] });
+      const src = `${repo('copy')}:v`;
+      await write(src, { kind: 'image', image: m.image });
+      const fromA = await read(src);
+      const res = await write(`${other.host}/creach-test/copied:v`, fromA, { sourceRef: src });
+      expect(res.stats).toMatchObject({ uploaded: 3, mounted: 0, existing: 0 });
+      const back = await read(`${other.host}/creach-test/copied:v`);
+      await assertValid(back);
+      expect(back.kind === 'image' && (await back.image.digest())).toBe(await m.image.digest());
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('stops with ABORTED when the signal is aborted', async () => {
+    const m = await memoryImage({ layers: [{ a: 'b' }] });
+    const ac = new AbortController();
+    ac.abort();
+    await expect(write(`${repo('abort')}:v`, { kind: 'image', image: m.image }, { signal: ac.signal })).rejects.toMatchObject({ code: 'ABORTED' });
   });
 
   it('names a missing image with IMAGE_NOT_FOUND', async () => {

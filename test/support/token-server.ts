@@ -24,6 +24,8 @@ export interface TokenServerOptions {
   users: Record<string, string>;
   /** Refresh tokens (docker identitytoken) accepted, each mapped to a user. */
   refreshTokens?: Record<string, string>;
+  /** Users granted only `pull`, whatever they ask for. */
+  readOnly?: string[];
 }
 
 function b64url(b: Buffer | string): string {
@@ -49,8 +51,8 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
   const issue = (user: string, scopes: string[]): string => {
     const access = scopes.map((s) => {
       const [type, ...rest] = s.split(':');
-      const actions = rest.pop() ?? '';
-      return { type, name: rest.join(':'), actions: actions.split(',').filter(Boolean) };
+      const actions = (rest.pop() ?? '').split(',').filter(Boolean);
+      return { type, name: rest.join(':'), actions: opts.readOnly?.includes(user) ? actions.filter((a) => a === 'pull') : actions };
     });
     const now = Math.floor(Date.now() / 1000);
     const header = { typ: 'JWT', alg: 'RS256', x5c: [certDer.toString('base64')] };

@@ -168,6 +168,8 @@ class Pusher {
       },
     });
     source.on('error', (e) => counter.destroy(e));
+    // fetch reads the error through its iterator; this keeps a late one from going unhandled.
+    counter.on('error', () => {});
     const body = source.pipe(counter);
     let res: Response;
     try {
