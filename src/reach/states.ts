@@ -60,6 +60,11 @@ export interface ReachInput {
   ownership: OwnershipIndex;
   /** Config digest (image ID) of the image being scanned. */
   imageConfigDigest: string;
+  /**
+   * Other digests that stand for the same filesystem: an instrumented image's
+   * io.creach.original.config-digest label (its reports name the original image).
+   */
+  alsoAccept?: string[];
   /** Mismatched profiles are an error rather than a warning. */
   strict?: boolean;
   log?: Logger;
@@ -75,9 +80,9 @@ export interface ReachOutcome {
   warnings: string[];
 }
 
-function pairing(p: Profile, imageConfigDigest: string): ImagePairing {
+function pairing(p: Profile, accepted: string[]): ImagePairing {
   if (!p.image.configDigest) return 'unverified';
-  return p.image.configDigest === imageConfigDigest ? 'match' : 'mismatch';
+  return accepted.includes(p.image.configDigest) ? 'match' : 'mismatch';
 }
 
 function sortedOps(ops: Iterable<FileOp>): FileOp[] {
@@ -120,7 +125,7 @@ export function decide(input: ReachInput): ReachOutcome {
   const { canon, ownership } = input;
   const warnings: string[] = [];
   const verdicts: ProfileVerdict[] = input.profiles.map((p) => {
-    const pr = pairing(p, input.imageConfigDigest);
+    const pr = pairing(p, [input.imageConfigDigest, ...(input.alsoAccept ?? [])]);
     return {
       source: p.source,
       producer: p.producer,
@@ -216,7 +221,7 @@ export function decide(input: ReachInput): ReachOutcome {
     else if (hasStat) {
       const s = ev.find((e) => e.ops.includes('stat'))!;
       r = { state: 'potentially_reachable', reason: `only looked up (stat/access): ${s.path}${ev.length > 1 ? ` (+${ev.length - 1} more)` : ''}`, evidence: ev };
-    } else if (complete) r = { state: 'unreachable', reason: ev.length > 0 ? 'only written to, never read, mapped or executed' : 'no file of the package was used in a complete profile', evidence: ev };
+    } else if (complete) r = { state: 'unreachable', reason: ev.length > 0 ? 'only written to, never read, mapped or executed' : 'no file used in a complete profile', evidence: ev };
     else r = { state: 'unknown', reason: noProfileReason, evidence: ev };
     byPackage.set(pkg.id, r);
   }

@@ -51,6 +51,7 @@ export function buildResult(input: BuildInput): ScanResult {
     canon,
     ownership,
     imageConfigDigest: input.image.configDigest,
+    alsoAccept: input.image.originalConfigDigest ? [input.image.originalConfigDigest] : [],
     strict: input.strict,
     log: input.log,
   });

@@ -16,6 +16,8 @@ export interface ScanImage {
   layers: number;
   /** The reference the image was instrumented from, when scanning an instrumented image. */
   originalReference?: string;
+  /** io.creach.original.config-digest of an instrumented image: its reports name this digest. */
+  originalConfigDigest?: string;
 }
 
 export interface ScanDistro {
