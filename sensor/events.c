@@ -174,6 +174,7 @@ void sensor_event_handle(const struct sensor_event *ev, sensor_valid_fn valid, v
 			proc->sampled_exit = 1;
 		sensor_procs_end(proc);
 		sensor_event_forget_tids();
+		sensor_procfs_forget(ev->tid);
 		return;
 	}
 	if (row->cls & SC_URING) {
@@ -198,6 +199,7 @@ void sensor_event_handle(const struct sensor_event *ev, sensor_valid_fn valid, v
 	if (row->cls & SC_EXEC) {
 		if (path[0] != '\0')
 			handle_exec(ev, row, tgid, path, valid, cookie);
+		sensor_procfs_forget(ev->tid); /* the mm changes */
 		return;
 	}
 	if (valid != NULL && !valid(cookie))

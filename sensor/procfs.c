@@ -98,65 +98,113 @@ static int mem_denied(int err)
 	return err == EPERM || err == EACCES;
 }
 
+/* process_vm_readv is the cheap path; container runtimes' seccomp profiles often refuse it
+ * (EPERM) while /proc/<tid>/mem works, so the first EPERM/ENOSYS switches to the mem file. */
+static int use_mem_file;
+
+/* A few /proc/<tid>/mem fds stay open: opening one per read would triple the cost per call.
+ * An fd keeps the mm it was opened on, so after an exec it reads nothing: reopened then. */
+#define MEM_FDS 64
+static struct {
+	int tid, fd;
+} mem_fds[MEM_FDS];
+
+static int mem_fd(int tid, int fresh)
+{
+	unsigned slot = (unsigned)tid % MEM_FDS;
+	char path[64];
+
+	if (mem_fds[slot].fd > 0 && (mem_fds[slot].tid != tid || fresh)) {
+		close(mem_fds[slot].fd);
+		mem_fds[slot].fd = 0;
+	}
+	if (mem_fds[slot].fd > 0)
+		return mem_fds[slot].fd;
+	snprintf(path, sizeof path, "/proc/%d/mem", tid);
+	mem_fds[slot].fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (mem_fds[slot].fd < 0) {
+		int err = errno;
+		mem_fds[slot].fd = 0;
+		errno = err;
+		return -1;
+	}
+	mem_fds[slot].tid = tid;
+	return mem_fds[slot].fd;
+}
+
+void sensor_procfs_forget(int tid)
+{
+	unsigned slot = (unsigned)tid % MEM_FDS;
+
+	if (mem_fds[slot].fd > 0 && mem_fds[slot].tid == tid) {
+		close(mem_fds[slot].fd);
+		mem_fds[slot].fd = 0;
+	}
+}
+
+/* Reads up to len bytes; returns bytes read (>0), 0 on fault, or SENSOR_MEM_DENIED. */
+static ssize_t mem_read(int tid, uint64_t addr, void *buf, size_t len)
+{
+	ssize_t n;
+	int attempt;
+
+	if (!use_mem_file) {
+		struct iovec local = { buf, len }, remote = { (void *)(uintptr_t)addr, len };
+		n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
+		if (n > 0)
+			return n;
+		if (n == 0 || (errno != EPERM && errno != ENOSYS))
+			return 0;
+		use_mem_file = 1;
+		LOG_DEBUG("process_vm_readv: %s; reading /proc/<pid>/mem instead", strerror(errno));
+	}
+	for (attempt = 0; attempt < 2; attempt++) {
+		int fd = mem_fd(tid, attempt);
+		if (fd < 0)
+			return mem_denied(errno) ? SENSOR_MEM_DENIED : 0;
+		n = pread(fd, buf, len, (off_t)addr);
+		if (n > 0)
+			return n;
+	}
+	return 0;
+}
+
 int sensor_procfs_read_mem(int tid, uint64_t addr, void *buf, size_t len)
 {
-	struct iovec local = { buf, len }, remote = { (void *)(uintptr_t)addr, len };
-	ssize_t n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
-	char path[64];
-	int fd;
+	size_t got = 0;
 
-	if (n == (ssize_t)len)
-		return SENSOR_MEM_OK;
-	if (n < 0 && mem_denied(errno))
-		return SENSOR_MEM_DENIED;
-	/* process_vm_readv may be filtered (e.g. by a runtime's seccomp profile): try /proc/<tid>/mem */
-	snprintf(path, sizeof path, "/proc/%d/mem", tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return mem_denied(errno) ? SENSOR_MEM_DENIED : SENSOR_MEM_FAULT;
-	n = pread(fd, buf, len, (off_t)addr);
-	close(fd);
-	return n == (ssize_t)len ? SENSOR_MEM_OK : SENSOR_MEM_FAULT;
+	while (got < len) {
+		ssize_t n = mem_read(tid, addr + got, (char *)buf + got, len - got);
+		if (n == SENSOR_MEM_DENIED)
+			return SENSOR_MEM_DENIED;
+		if (n <= 0)
+			return SENSOR_MEM_FAULT;
+		got += (size_t)n;
+	}
+	return SENSOR_MEM_OK;
 }
 
 int sensor_procfs_read_string(int tid, uint64_t addr, char *buf, size_t len)
 {
 	size_t got = 0;
-	static int use_mem_file;
 
 	if (addr == 0)
 		return SENSOR_MEM_FAULT;
 	while (got < len - 1) {
 		/* read up to the end of the page so an unmapped next page cannot fail the read */
 		size_t chunk = 4096 - (size_t)((addr + got) & 4095);
-		struct iovec local, remote;
 		ssize_t n;
-		char *nul;
 
 		if (chunk > len - 1 - got)
 			chunk = len - 1 - got;
-		if (!use_mem_file) {
-			local.iov_base = buf + got;
-			local.iov_len = chunk;
-			remote.iov_base = (void *)(uintptr_t)(addr + got);
-			remote.iov_len = chunk;
-			n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
-			if (n < 0 && errno == ENOSYS)
-				use_mem_file = 1;
-			else if (n < 0 && mem_denied(errno))
-				return SENSOR_MEM_DENIED;
-			else if (n <= 0)
-				return SENSOR_MEM_FAULT;
-		}
-		if (use_mem_file) {
-			if (sensor_procfs_read_mem(tid, addr + got, buf + got, chunk) != SENSOR_MEM_OK)
-				return SENSOR_MEM_FAULT;
-			n = (ssize_t)chunk;
-		}
-		nul = memchr(buf + got, '\0', (size_t)n);
-		got += (size_t)n;
-		if (nul != NULL)
+		n = mem_read(tid, addr + got, buf + got, chunk);
+		if (n == SENSOR_MEM_DENIED)
+			return SENSOR_MEM_DENIED;
+		if (n <= 0)
+			return SENSOR_MEM_FAULT;
+		if (memchr(buf + got, '\0', (size_t)n) != NULL)
 			return SENSOR_MEM_OK;
+		got += (size_t)n;
 	}
 	buf[len - 1] = '\0';
 	return SENSOR_MEM_FAULT; /* longer than PATH_MAX: the kernel would refuse it too */

@@ -19,6 +19,9 @@ int sensor_procfs_read_mem(int tid, uint64_t addr, void *buf, size_t len);
  * bytes used (0 when unreadable). ptr_size: 8, or 4 for 32-bit ABIs. */
 size_t sensor_procfs_read_argv(int tid, uint64_t addr, int ptr_size, char *out, size_t len);
 
+/* Drops cached state of a thread (after exec or exit). */
+void sensor_procfs_forget(int tid);
+
 /* Directory a dirfd names in tid at this moment (dirfd -100 = AT_FDCWD → cwd). */
 int sensor_procfs_dirfd_path(int tid, long dirfd, char *buf, size_t len);
 
