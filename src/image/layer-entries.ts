@@ -1,0 +1,62 @@
+// The entries (names, types, link targets) of a layer's tar, without its bodies. A layer stored
+// uncompressed in a file is walked by positioned reads over its headers; any other layer is
+// streamed (decompressed) through the incremental parser, bodies only counted.
+import { open } from 'node:fs/promises';
+import { CreachError } from '../errors.js';
+import type { Layer } from './image.js';
+import type { FileBackedLayer } from './partial.js';
+import { cleanName, entryType, type EntryType } from './tar/header.js';
+import { walkTarHeaders } from './tar/file-index.js';
+import { TarFormatError, TarParser } from './tar/parser.js';
+
+export interface LayerEntry {
+  name: string;
+  type: EntryType;
+  linkname: string;
+}
+
+/** A layer that already knows its entries (e.g. seen while it streamed through a rewrite). */
+export interface ListedLayer extends Layer {
+  entries?(): Promise<LayerEntry[]>;
+}
+
+export async function layerEntries(layer: Layer, signal?: AbortSignal): Promise<LayerEntry[]> {
+  const listed = layer as ListedLayer;
+  if (listed.entries) return listed.entries();
+  const out: LayerEntry[] = [];
+  const file = (layer as FileBackedLayer).file;
+  try {
+    if (file) {
+      const fh = await open(file.path, 'r');
+      try {
+        await walkTarHeaders(fh, file.offset, file.length, (e) => out.push({ name: e.name, type: e.type, linkname: e.linkname }));
+      } finally {
+        await fh.close();
+      }
+      return out;
+    }
+    const parser = new TarParser({
+      entry: (e) => {
+        out.push({ name: cleanName(e.name), type: entryType(e.flag), linkname: e.linkname });
+        return {};
+      },
+    });
+    const stream = await layer.uncompressed();
+    for await (const chunk of stream) {
+      signal?.throwIfAborted();
+      parser.push(chunk as Buffer);
+      if (parser.ended) break;
+    }
+    stream.destroy();
+    parser.finish();
+    return out;
+  } catch (e) {
+    if (e instanceof TarFormatError) {
+      throw new CreachError(e.kind === 'truncated' ? 'TAR_TRUNCATED' : 'LAYER_FORMAT', `layer ${await layer.digest()}: ${e.message}`, {
+        hint: 'the layer is corrupt; re-export or re-pull the image',
+        cause: e,
+      });
+    }
+    throw e;
+  }
+}
