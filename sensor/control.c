@@ -63,21 +63,22 @@ static int inspect(int pid, struct sensor_found *f)
 	return 1;
 }
 
-/* PID 1 when the sensor is the container's init, otherwise the first sensor found in /proc. */
-static int find_sensor(struct sensor_found *f)
+/* PID 1 when the sensor is the container's init, otherwise the first sensor found in /proc
+ * (the one writing to `dir` when a directory was given). */
+static int find_sensor(struct sensor_found *f, const char *dir)
 {
 	DIR *d;
 	struct dirent *e;
 	int self = (int)getpid();
 
-	if (inspect(1, f))
+	if (inspect(1, f) && (dir == NULL || strcmp(dir, f->artifacts_dir) == 0))
 		return 1;
 	d = opendir("/proc");
 	if (d == NULL)
 		return 0;
 	while ((e = readdir(d)) != NULL) {
 		int pid = atoi(e->d_name);
-		if (pid > 1 && pid != self && inspect(pid, f)) {
+		if (pid > 1 && pid != self && inspect(pid, f) && (dir == NULL || strcmp(dir, f->artifacts_dir) == 0)) {
 			closedir(d);
 			return 1;
 		}
@@ -160,7 +161,7 @@ int sensor_cmd_stop(int argc, char **argv)
 
 	if (sub_options(argc, argv, &dir, &timeout_ms) != 0)
 		return 2;
-	if (!find_sensor(&f)) {
+	if (!find_sensor(&f, dir)) {
 		LOG_ERROR("no creach-sensor running (\"creach-sensor run\") in this container");
 		return 1;
 	}
@@ -202,7 +203,7 @@ int sensor_cmd_report(int argc, char **argv)
 	if (sub_options(argc, argv, &dir, NULL) != 0)
 		return 2;
 	if (dir == NULL)
-		dir = find_sensor(&f) ? f.artifacts_dir : SENSOR_DEFAULT_ARTIFACTS_DIR;
+		dir = find_sensor(&f, NULL) ? f.artifacts_dir : SENSOR_DEFAULT_ARTIFACTS_DIR;
 	r = read_report(dir, &len);
 	if (r == NULL) {
 		LOG_ERROR("no report in %s: %s", dir, strerror(errno));
@@ -264,7 +265,7 @@ int sensor_cmd_status(int argc, char **argv)
 
 	if (sub_options(argc, argv, &dir, NULL) != 0)
 		return 2;
-	found = find_sensor(&f);
+	found = find_sensor(&f, dir);
 	if (dir == NULL)
 		dir = found ? f.artifacts_dir : SENSOR_DEFAULT_ARTIFACTS_DIR;
 	r = read_report(dir, NULL);

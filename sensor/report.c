@@ -30,6 +30,7 @@ void sensor_report_add_fallback(const char *fmt, ...)
 {
 	va_list ap;
 	char *s = NULL;
+	int i;
 
 	if (sensor_report.nfallback >= SENSOR_MAX_NOTES)
 		return;
@@ -37,8 +38,15 @@ void sensor_report_add_fallback(const char *fmt, ...)
 	if (vasprintf(&s, fmt, ap) < 0)
 		s = NULL;
 	va_end(ap);
-	if (s != NULL)
-		sensor_report.fallback[sensor_report.nfallback++] = s;
+	if (s == NULL)
+		return;
+	for (i = 0; i < sensor_report.nfallback; i++) {
+		if (strcmp(sensor_report.fallback[i], s) == 0) {
+			free(s);
+			return;
+		}
+	}
+	sensor_report.fallback[sensor_report.nfallback++] = s;
 }
 
 void sensor_report_add_reason(const char *reason)
