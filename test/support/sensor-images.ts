@@ -36,6 +36,8 @@ export function run(cmd: string, args: string[], opts: { input?: string | Buffer
         }, opts.timeoutMs)
       : undefined;
     child.on('error', reject);
+    // A program that exits without reading its stdin must not crash the test with EPIPE.
+    child.stdin.on('error', () => {});
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);
       resolve({ code: code ?? 128 + (signal ? 9 : 0), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
