@@ -253,8 +253,8 @@ export function rpmFiles(h: RpmHeader): RpmFile[] {
     if (sizes) f.size = sizes[i]!;
     if (digests && digests[i]) f.digest = digests[i]!;
     if (flags) f.flags = flags[i]!;
-    if (users) f.user = users[i]!;
-    if (groups) f.group = groups[i]!;
+    if (users && users[i]) f.user = users[i]!;
+    if (groups && groups[i]) f.group = groups[i]!;
     if (links && links[i]) f.linkTo = links[i]!;
     return f;
   });
