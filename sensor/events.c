@@ -9,6 +9,7 @@
 #include "report.h"
 #include "syscalls.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -66,7 +67,8 @@ static void check_exists(struct sensor_path *e, int tid)
 		return;
 	e->checked = 1;
 	snprintf(full, sizeof full, "/proc/%d/root%s", tid, e->path);
-	if (lstat(full, &st) == 0)
+	/* another user's /proc/<tid>/root is closed to us: its root is almost always ours */
+	if (lstat(full, &st) == 0 || ((errno == EACCES || errno == EPERM) && lstat(e->path, &st) == 0))
 		e->exists = 1;
 }
 
@@ -144,6 +146,31 @@ static void handle_exec(const struct sensor_event *ev, const struct sensor_sysca
 	LOG_DEBUG("exec pid %d %s", tgid, path);
 }
 
+/* The process made an exec the sensor could not read; if the new image is readable now, take
+ * its path and argv from /proc (the name the app used, e.g. a symlink, is lost). */
+static void recover_exec(struct sensor_proc *proc, int tid)
+{
+	char exe[4096], argv[8192];
+	size_t argv_len;
+	int pid = proc->pid;
+	struct sensor_path *e;
+
+	if (sensor_procfs_exe(pid, exe, sizeof exe) != 0)
+		return;
+	if (proc->exe != NULL && strcmp(proc->exe, exe) == 0)
+		return; /* still the old image: the exec failed or has not happened */
+	proc->exec_pending = 0;
+	if (!proc->unreadable_other)
+		sensor_procs_clear_unreadable(proc);
+	e = sensor_paths_add(exe, SENSOR_OP_EXEC, pid);
+	if (e != NULL)
+		e->exists = e->checked = 1;
+	sensor_exec_image_inspect(tid, pid, exe);
+	argv_len = sensor_procfs_cmdline(pid, argv, sizeof argv);
+	sensor_procs_exec(pid, exe, argv, argv_len);
+	LOG_DEBUG("exec pid %d %s (recovered from /proc after a user switch)", pid, exe);
+}
+
 void sensor_event_handle(const struct sensor_event *ev, sensor_valid_fn valid, void *cookie)
 {
 	int known = 0, tgid, r;
@@ -164,6 +191,9 @@ void sensor_event_handle(const struct sensor_event *ev, sensor_valid_fn valid, v
 	/* an exec starts a new record itself; the image it replaces is of no interest when the
 	 * record would only be created now (e.g. the sensor's own child before the app's exec) */
 	proc = (row->cls & SC_EXEC) ? sensor_procs_find(tgid) : sensor_procs_get(tgid);
+
+	if (proc != NULL && proc->exec_pending && !(row->cls & SC_EXEC))
+		recover_exec(proc, ev->tid);
 
 	if (row->cls & SC_EXIT) {
 		/* what the process holds: its maps (the ELF interpreter, mmap'd files) and exe; its fds
@@ -187,7 +217,15 @@ void sensor_event_handle(const struct sensor_event *ev, sensor_valid_fn valid, v
 
 	r = resolve(ev, row, row->dirfd, row->path, path, sizeof path);
 	if (r < 0) {
-		sensor_procs_mark_unreadable(proc ? proc : sensor_procs_get(tgid));
+		if (proc == NULL)
+			proc = sensor_procs_get(tgid);
+		sensor_procs_mark_unreadable(proc);
+		if (proc != NULL) {
+			if (row->cls & SC_EXEC)
+				proc->exec_pending = 1;
+			else
+				proc->unreadable_other = 1;
+		}
 		return;
 	}
 	if (r == 0)

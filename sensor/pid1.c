@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "pid1.h"
 #include "clock.h"
+#include "helper.h"
 #include "log.h"
 #include "paths.h"
 #include "procfs.h"
@@ -117,7 +118,7 @@ static void kill_everything(void)
 		return;
 	while ((e = readdir(d)) != NULL) {
 		int pid = atoi(e->d_name);
-		if (pid > 0 && pid != self && is_descendant(pid, self))
+		if (pid > 0 && pid != self && !sensor_helper_is(pid) && is_descendant(pid, self))
 			kill(pid, SIGKILL);
 	}
 	closedir(d);

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "procfs.h"
 #include "log.h"
+#include "helper.h"
 #include "paths.h"
 
 #include <dirent.h>
@@ -62,10 +63,13 @@ int sensor_procfs_tgid(int tid)
 	return p ? atoi(p + 6) : -1;
 }
 
-static int read_link(const char *path, char *buf, size_t len)
+/* readlink of a /proc/<tid>/... link; another user's process is asked through a helper. */
+static int read_link_as(int tid, const char *path, char *buf, size_t len)
 {
 	ssize_t n = readlink(path, buf, len - 1);
 
+	if (n < 0 && (errno == EACCES || errno == EPERM) && tid > 0)
+		n = sensor_helper_readlink(tid, path, buf, len - 1);
 	if (n <= 0)
 		return -1;
 	buf[n] = '\0';
@@ -75,12 +79,17 @@ static int read_link(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+static int read_link(const char *path, char *buf, size_t len)
+{
+	return read_link_as(0, path, buf, len);
+}
+
 int sensor_procfs_exe(int pid, char *buf, size_t len)
 {
 	char path[64];
 
 	snprintf(path, sizeof path, "/proc/%d/exe", pid);
-	return read_link(path, buf, len);
+	return read_link_as(pid, path, buf, len);
 }
 
 size_t sensor_procfs_cmdline(int pid, char *buf, size_t len)
@@ -160,8 +169,13 @@ static ssize_t mem_read(int tid, uint64_t addr, void *buf, size_t len)
 	}
 	for (attempt = 0; attempt < 2; attempt++) {
 		int fd = mem_fd(tid, attempt);
-		if (fd < 0)
-			return mem_denied(errno) ? SENSOR_MEM_DENIED : 0;
+		if (fd < 0) {
+			if (!mem_denied(errno))
+				return 0;
+			/* another user's process: a helper running as that user may read it */
+			n = sensor_helper_read_mem(tid, addr, buf, len);
+			return n > 0 ? n : n == 0 ? 0 : SENSOR_MEM_DENIED;
+		}
 		n = pread(fd, buf, len, (off_t)addr);
 		if (n > 0)
 			return n;
@@ -249,7 +263,7 @@ int sensor_procfs_dirfd_path(int tid, long dirfd, char *buf, size_t len)
 		snprintf(path, sizeof path, "/proc/%d/cwd", tid);
 	else
 		snprintf(path, sizeof path, "/proc/%d/fd/%d", tid, (int)dirfd);
-	return read_link(path, buf, len);
+	return read_link_as(tid, path, buf, len);
 }
 
 static void mark_exists(struct sensor_path *e)
@@ -260,31 +274,47 @@ static void mark_exists(struct sensor_path *e)
 
 static void sample_maps(int pid)
 {
-	char path[64], line[4608], last[4096] = "";
-	FILE *f;
+	static char buf[1 << 20];
+	char path[64], last[4096] = "";
+	char *line, *next;
+	ssize_t n;
+	int fd;
 
 	snprintf(path, sizeof path, "/proc/%d/maps", pid);
-	f = fopen(path, "re");
-	if (f == NULL)
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t r;
+		n = 0;
+		while ((size_t)n < sizeof buf - 1 && (r = read(fd, buf + n, sizeof buf - 1 - (size_t)n)) > 0)
+			n += r;
+		close(fd);
+	} else if (errno == EACCES || errno == EPERM) {
+		n = sensor_helper_read_file(pid, path, buf, sizeof buf - 1);
+	} else {
 		return;
-	while (fgets(line, sizeof line, f) != NULL) {
-		char *name = strchr(line, '/');
-		size_t n;
+	}
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (line = buf; line != NULL && *line; line = next) {
+		char *name;
+		size_t len;
 
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		name = strchr(line, '/');
 		if (name == NULL)
 			continue;
-		n = strlen(name);
-		if (n > 0 && name[n - 1] == '\n')
-			name[--n] = '\0';
-		if (n > 10 && strcmp(name + n - 10, " (deleted)") == 0)
-			name[n - 10] = '\0';
+		len = strlen(name);
+		if (len > 10 && strcmp(name + len - 10, " (deleted)") == 0)
+			name[len - 10] = '\0';
 		/* consecutive mappings of one file: count it once per sample */
 		if (strcmp(name, last) == 0)
 			continue;
 		snprintf(last, sizeof last, "%s", name);
 		mark_exists(sensor_paths_add(name, SENSOR_OP_MMAP, pid));
 	}
-	fclose(f);
 }
 
 static void sample_fds(int pid)

@@ -130,6 +130,14 @@ void sensor_procs_mark_unreadable(struct sensor_proc *p)
 	}
 }
 
+void sensor_procs_clear_unreadable(struct sensor_proc *p)
+{
+	if (p != NULL && p->unreadable) {
+		p->unreadable = 0;
+		sensor_procs_unreadable--;
+	}
+}
+
 size_t sensor_procs_count(void)
 {
 	return nprocs;

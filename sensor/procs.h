@@ -15,6 +15,9 @@ struct sensor_proc {
 	int64_t start_ms, end_ms; /* 0: unknown / still running */
 	unsigned long long starttime; /* /proc/<pid>/stat field 22, to notice pid reuse */
 	unsigned io_uring : 1, unreadable : 1, sampled_exit : 1;
+	/* an exec the sensor could not read (the process had just switched user and is not dumpable
+	 * until the exec completes): recovered from /proc/<pid>/exe at its next call */
+	unsigned exec_pending : 1, unreadable_other : 1;
 };
 
 #define SENSOR_MAX_PROCS 65536
@@ -33,6 +36,7 @@ struct sensor_proc *sensor_procs_exec(int pid, const char *exe, const char *argv
 void sensor_procs_set_argv(struct sensor_proc *p, const char *argv, size_t argv_len);
 void sensor_procs_set_exe(struct sensor_proc *p, const char *exe);
 void sensor_procs_mark_unreadable(struct sensor_proc *p);
+void sensor_procs_clear_unreadable(struct sensor_proc *p);
 size_t sensor_procs_count(void);
 struct sensor_proc *sensor_procs_at(size_t i);
 /* Ends records of processes that are gone (killed by a signal: no exit_group was seen). */
