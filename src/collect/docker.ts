@@ -1,0 +1,152 @@
+// Collect sensor reports from Docker containers (running or stopped) of instrumented images,
+// through the Engine API's archive endpoint, which reads a stopped container's filesystem too
+// and needs nothing (no shell, no tar) inside the image.
+import type { IncomingMessage } from 'node:http';
+import { extract } from 'tar-stream';
+import { CreachError } from '../errors.js';
+import { silentLogger, type OpContext } from '../log.js';
+import { EngineClient, daemonError, engineTarget, readText } from './engine-api.js';
+import {
+  ARTIFACTS_DIR,
+  ORIGINAL_REFERENCE_LABEL,
+  REPORT_NAME,
+  REPORT_PATH,
+  checkReport,
+  isArtifactName,
+  outputFolder,
+  requireSomething,
+  writeArtifact,
+  type CollectResult,
+} from './report-files.js';
+
+export interface DockerCollectOptions extends OpContext {
+  outputDir: string;
+  /** Only containers of this image: its reference as run, its ID, or the original reference instrument recorded. */
+  image?: string;
+  /** Only this container (name or ID prefix); then the image need not carry creach's label. */
+  container?: string;
+  /** Also copy the other files of the artifacts folder (app-stdout.log, app-stderr.log…). */
+  dynamicProfilingData?: boolean;
+  /** Overrides $DOCKER_HOST. */
+  dockerHost?: string;
+}
+
+interface ContainerSummary {
+  Id: string;
+  Names?: string[];
+  Image: string;
+  ImageID: string;
+  Labels?: Record<string, string> | null;
+  State?: string;
+}
+
+/** Largest single artifact we read into memory (a report of a huge app is a few MB). */
+const MAX_ARTIFACT_BYTES = 512 * 1024 * 1024;
+
+export async function collectDocker(opts: DockerCollectOptions): Promise<CollectResult> {
+  const log = opts.log ?? silentLogger;
+  const engine = new EngineClient(engineTarget(opts.dockerHost), opts.signal);
+  const containers = await findContainers(engine, opts);
+  if (containers.length === 0) {
+    const what = opts.container ? `named ${opts.container}` : opts.image ? `of image ${opts.image}` : `of instrumented images (label ${ORIGINAL_REFERENCE_LABEL})`;
+    throw new CreachError('COLLECT_FAILED', `no Docker containers ${what} found at ${engine.target.display}`, {
+      hint: 'run the instrumented image first (docker run IMAGE-instrumented), or name it with --container / --image',
+    });
+  }
+
+  const result: CollectResult = { reports: [], gaps: [] };
+  for (const c of containers) {
+    opts.signal?.throwIfAborted();
+    const name = containerName(c);
+    const files = await copyArtifacts(engine, c.Id, name, Boolean(opts.dynamicProfilingData));
+    const report = files.get(REPORT_NAME);
+    if (!report) {
+      result.gaps.push({ source: name, reason: `no ${REPORT_PATH} (${c.State ?? 'unknown state'}; not instrumented, or the sensor has not flushed yet)` });
+      log.warn(`${name}: no report at ${REPORT_PATH}`);
+      continue;
+    }
+    const facts = checkReport(report, `container ${name}`);
+    const dir = outputFolder(opts.outputDir, ['docker', name]);
+    const reportPath = await writeArtifact(dir, REPORT_NAME, report, opts.signal);
+    const extraFiles: string[] = [];
+    for (const [file, data] of files) {
+      if (file !== REPORT_NAME) extraFiles.push(await writeArtifact(dir, file, data, opts.signal));
+    }
+    if (facts.final === false) {
+      log.warn(
+        `${name}: the report is a periodic flush (the app is ${c.State === 'running' ? 'still running' : 'not stopped cleanly'}); ` +
+          `for the final report run: docker exec ${name} /opt/_instrumented/creach-sensor stop`,
+      );
+    }
+    log.info(`${name}: ${reportPath}`);
+    result.reports.push({ source: name, dir, reportPath, final: facts.final, complete: facts.complete, extraFiles });
+  }
+  return requireSomething(result, `Docker containers (${containers.map(containerName).join(', ')})`);
+}
+
+function containerName(c: ContainerSummary): string {
+  return (c.Names?.[0] ?? c.Id.slice(0, 12)).replace(/^\//, '');
+}
+
+async function findContainers(engine: EngineClient, opts: DockerCollectOptions): Promise<ContainerSummary[]> {
+  const all = await engine.getJson<ContainerSummary[]>('/containers/json?all=1');
+  let imageId: string | undefined;
+  if (opts.image) {
+    const res = await engine.get(`/images/${encodeURIComponent(opts.image)}/json`);
+    const text = await readText(res.body);
+    if (res.status === 200) imageId = (JSON.parse(text) as { Id: string }).Id;
+    else if (res.status !== 404) throw daemonError(engine.target, `/images/${opts.image}/json`, res.status, text);
+  }
+  return all.filter((c) => {
+    if (opts.container) {
+      const want = opts.container.replace(/^\//, '');
+      const named = (c.Names ?? []).some((n) => n.replace(/^\//, '') === want) || (want.length >= 4 && c.Id.startsWith(want));
+      if (!named) return false;
+    }
+    if (opts.image) {
+      return c.Image === opts.image || (imageId !== undefined && c.ImageID === imageId) || c.Labels?.[ORIGINAL_REFERENCE_LABEL] === opts.image;
+    }
+    // Without --image, only instrumented containers, unless the user named the container.
+    return Boolean(opts.container) || Boolean(c.Labels?.[ORIGINAL_REFERENCE_LABEL]);
+  });
+}
+
+/**
+ * The report (and with `all`, every regular file of the artifacts folder) from one container,
+ * by file name. A missing folder or file is an empty map, not an error.
+ */
+async function copyArtifacts(engine: EngineClient, id: string, name: string, all: boolean): Promise<Map<string, Buffer>> {
+  const path = all ? ARTIFACTS_DIR : REPORT_PATH;
+  const res = await engine.get(`/containers/${id}/archive?path=${encodeURIComponent(path)}`);
+  if (res.status === 404) {
+    res.body.resume();
+    return new Map();
+  }
+  if (res.status !== 200) throw daemonError(engine.target, `/containers/${name}/archive`, res.status, await readText(res.body));
+  return readArchive(res.body, all, name);
+}
+
+async function readArchive(body: IncomingMessage, all: boolean, name: string): Promise<Map<string, Buffer>> {
+  const files = new Map<string, Buffer>();
+  const ex = extract();
+  body.pipe(ex);
+  for await (const entry of ex) {
+    const h = entry.header;
+    // A file archive has one entry "creport.json"; a folder archive has "artifacts/<file>".
+    const parts = h.name.replace(/\/+$/, '').split('/');
+    const file = all ? (parts.length === 2 ? parts[1] : undefined) : parts.length === 1 ? parts[0] : undefined;
+    if (h.type !== 'file' || file === undefined || !isArtifactName(file) || (h.size ?? 0) > MAX_ARTIFACT_BYTES) {
+      entry.resume();
+      continue;
+    }
+    const chunks: Buffer[] = [];
+    for await (const c of entry) chunks.push(c as Buffer);
+    files.set(file, Buffer.concat(chunks));
+  }
+  if (!all && files.size === 0) {
+    throw new CreachError('COLLECT_FAILED', `the Docker engine returned no ${REPORT_NAME} for container ${name}`, {
+      hint: `check that ${REPORT_PATH} is a regular file in the container`,
+    });
+  }
+  return files;
+}
