@@ -60,19 +60,34 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
   }
   const ctx: OpContext = { log: opts.log, progress: opts.progress, signal: opts.signal };
 
-  const image = await readImage(ref, { ...ctx, insecureRegistries: opts.insecureRegistries, ...(platform ? { platform } : {}) });
-  const [configDigest, manifestDigest, config, layers] = await Promise.all([image.configName(), image.digest(), image.configFile(), image.layers()]);
-  const labels = config.config?.Labels ?? {};
-
+  // Profiles first: a bad report should fail before the image is exported or downloaded.
   let profiles: Profile[] | undefined;
   if (opts.osReachability) {
     profiles = await load(opts.profilingDataDirs, ctx);
     opts.log?.info(`read ${profiles.length} profile${profiles.length === 1 ? '' : 's'}`);
   }
 
-  const fs = await flatten(image, { ...ctx, capture: wantsContent });
+  const image = await readImage(ref, { ...ctx, insecureRegistries: opts.insecureRegistries, ...(platform ? { platform } : {}) });
+  const [configDigest, manifestDigest, config, layers] = await Promise.all([image.configName(), image.digest(), image.configFile(), image.layers()]);
+  const labels = config.config?.Labels ?? {};
+
+  const fs = await flatten(image, { ...ctx, capture: wantsContent }).catch((e: unknown) => {
+    // Layer errors name the layer and byte; the user also needs to know which image they gave.
+    if (e instanceof CreachError && e.code !== 'ABORTED' && !e.message.includes(ref)) {
+      throw new CreachError(e.code, `${ref}: ${e.message}`, { hint: e.hint, cause: e });
+    }
+    throw e;
+  });
   const cat = await catalog(fs, ctx);
   opts.log?.info(`found ${cat.packages.length} packages${cat.distro ? ` (${cat.distro.prettyName ?? cat.distro.id})` : ''}`);
+  // The image has package databases but none could be read: a result would say "no packages"
+  // and every output would look clean, so this is an error naming the database, not a gap.
+  const dbGap = cat.gaps.find((g) => g.code === 'DB_UNSUPPORTED' || g.code === 'DB_MALFORMED');
+  if (cat.packages.length === 0 && dbGap) {
+    throw new CreachError(dbGap.code === 'DB_UNSUPPORTED' ? 'DB_UNSUPPORTED' : 'DB_MALFORMED', `${dbGap.location} in ${ref}: ${dbGap.message}`, {
+      hint: 'creach reads dpkg (status, status.d), apk (installed) and rpm (sqlite, Berkeley DB, ndb) databases; this one could not be read',
+    });
+  }
 
   const platformOfImage = platformString({ os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) });
   return buildResult({
