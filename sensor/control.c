@@ -4,6 +4,7 @@
 #include "log.h"
 #include "options.h"
 #include "procfs.h"
+#include "report.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -12,6 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -150,6 +154,85 @@ static int process_alive(int pid)
 	return kill(pid, 0) == 0 || errno == EPERM;
 }
 
+#define CONTROL_SOCKET ".creach-sensor.sock"
+
+static int control_address(const char *dir, struct sockaddr_un *sa)
+{
+	memset(sa, 0, sizeof *sa);
+	sa->sun_family = AF_UNIX;
+	return snprintf(sa->sun_path, sizeof sa->sun_path, "%s/%s", dir, CONTROL_SOCKET) <
+			       (int)sizeof sa->sun_path
+		       ? 0
+		       : -1;
+}
+
+int sensor_control_listen(const char *dir)
+{
+	struct sockaddr_un sa;
+	int fd;
+
+	if (control_address(dir, &sa) != 0)
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	unlink(sa.sun_path); /* left over from an earlier run of this container */
+	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 4) != 0) {
+		LOG_DEBUG("control socket %s: %s (report/status read the last flush)", sa.sun_path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+void sensor_control_serve(int lfd)
+{
+	int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	char req, ok = 'k';
+
+	if (c < 0)
+		return;
+	/* the client sends one byte; a client that sends nothing is not waited for */
+	if (recv(c, &req, 1, MSG_DONTWAIT) == 1 && req == 'f' && !sensor_report.final)
+		sensor_report_write();
+	if (send(c, &ok, 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1)
+		LOG_DEBUG("control socket: reply: %s", strerror(errno));
+	close(c);
+}
+
+void sensor_control_close(int lfd, const char *dir)
+{
+	struct sockaddr_un sa;
+
+	if (lfd < 0)
+		return;
+	close(lfd);
+	if (control_address(dir, &sa) == 0)
+		unlink(sa.sun_path);
+}
+
+/* Asks the running sensor for a fresh report; quietly does nothing when it cannot. */
+static void request_flush(const char *dir)
+{
+	struct sockaddr_un sa;
+	struct pollfd p;
+	char req = 'f', ok;
+	int fd;
+
+	if (control_address(dir, &sa) != 0)
+		return;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0 && send(fd, &req, 1, MSG_NOSIGNAL) == 1) {
+		p.fd = fd;
+		p.events = POLLIN;
+		if (poll(&p, 1, 5000) == 1 && recv(fd, &ok, 1, 0) != 1)
+			LOG_DEBUG("control socket: no answer");
+	}
+	close(fd);
+}
+
 int sensor_cmd_stop(int argc, char **argv)
 {
 	struct sensor_found f;
@@ -204,6 +287,7 @@ int sensor_cmd_report(int argc, char **argv)
 		return 2;
 	if (dir == NULL)
 		dir = find_sensor(&f, NULL) ? f.artifacts_dir : SENSOR_DEFAULT_ARTIFACTS_DIR;
+	request_flush(dir);
 	r = read_report(dir, &len);
 	if (r == NULL) {
 		LOG_ERROR("no report in %s: %s", dir, strerror(errno));
@@ -268,6 +352,8 @@ int sensor_cmd_status(int argc, char **argv)
 	found = find_sensor(&f, dir);
 	if (dir == NULL)
 		dir = found ? f.artifacts_dir : SENSOR_DEFAULT_ARTIFACTS_DIR;
+	if (found)
+		request_flush(dir);
 	r = read_report(dir, NULL);
 	if (!found)
 		state = "exited";

@@ -123,6 +123,17 @@ int sensor_parse_run_options(int argc, char **argv, struct sensor_options *o)
 			a = flagbuf;
 			v++;
 		}
+		/* the names the issue and `creach instrument` flags use, accepted as aliases */
+		if (strcmp(a, "--app-stop-signal") == 0)
+			a = "--stop-signal";
+		else if (strcmp(a, "--app-stop-grace-period") == 0)
+			a = "--stop-grace-period";
+		else if (strcmp(a, "--app-stdout-to-file") == 0)
+			a = "--stdout-to-file";
+		else if (strcmp(a, "--app-stderr-to-file") == 0)
+			a = "--stderr-to-file";
+		else if (strcmp(a, "--debug-mode") == 0)
+			a = "--debug";
 #define VALUE()                                           \
 	do {                                              \
 		if (v == NULL) {                          \

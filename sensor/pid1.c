@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "pid1.h"
 #include "clock.h"
+#include "control.h"
 #include "helper.h"
 #include "log.h"
 #include "paths.h"
@@ -263,7 +264,7 @@ static void ensure_dir(const char *dir)
 int sensor_pid1_run(const struct sensor_options *o)
 {
 	sigset_t orig_mask;
-	int sfd, tfd;
+	int sfd, tfd, cfd;
 	struct itimerspec its;
 
 	opts = o;
@@ -293,14 +294,17 @@ int sensor_pid1_run(const struct sensor_options *o)
 		LOG_WARN("timerfd: %s (no periodic flush)", strerror(errno));
 	next_flush = sensor_monotonic_ms() + o->flush_interval_ms;
 	sensor_report_write();
+	cfd = sensor_control_listen(o->artifacts_dir);
 
 	for (;;) {
-		struct pollfd pfd[3];
+		struct pollfd pfd[4];
 		int nfds = 0, efd = (engine->fd != NULL && phase != STOPPED) ? engine->fd() : -1;
 
 		pfd[nfds].fd = sfd;
 		pfd[nfds++].events = POLLIN;
 		pfd[nfds].fd = tfd;
+		pfd[nfds++].events = POLLIN;
+		pfd[nfds].fd = cfd;
 		pfd[nfds++].events = POLLIN;
 		if (efd >= 0) {
 			pfd[nfds].fd = efd;
@@ -312,8 +316,10 @@ int sensor_pid1_run(const struct sensor_options *o)
 			LOG_ERROR("poll: %s", strerror(errno));
 			return exit_status ? exit_status : 1;
 		}
-		if (nfds > 2 && pfd[2].revents)
-			engine->on_ready(pfd[2].revents);
+		if (nfds > 3 && pfd[3].revents)
+			engine->on_ready(pfd[3].revents);
+		if (pfd[2].revents & POLLIN)
+			sensor_control_serve(cfd);
 		if (pfd[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			int got_chld = 0;
@@ -322,6 +328,7 @@ int sensor_pid1_run(const struct sensor_options *o)
 					got_chld = 1;
 				else if (on_signal((int)si.ssi_signo)) {
 					LOG_DEBUG("exiting with the app's status %d", exit_status);
+					sensor_control_close(cfd, o->artifacts_dir);
 					return exit_status;
 				}
 			}
@@ -338,8 +345,10 @@ int sensor_pid1_run(const struct sensor_options *o)
 		}
 		if (child_done && phase != STOPPED) {
 			finish();
-			if (!stay_alive)
+			if (!stay_alive) {
+				sensor_control_close(cfd, o->artifacts_dir);
 				return exit_status;
+			}
 		}
 	}
 }
