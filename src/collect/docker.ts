@@ -65,7 +65,15 @@ export async function collectDocker(opts: DockerCollectOptions): Promise<Collect
       log.warn(`${name}: no report at ${REPORT_PATH}`);
       continue;
     }
-    const facts = checkReport(report, `container ${name}`);
+    let facts;
+    try {
+      facts = checkReport(report, `container ${name}`);
+    } catch (e) {
+      if (!(e instanceof CreachError)) throw e;
+      result.gaps.push({ source: name, reason: e.message, code: 'REPORT_MALFORMED' });
+      log.warn(e.message);
+      continue;
+    }
     const dir = outputFolder(opts.outputDir, ['docker', name]);
     const reportPath = await writeArtifact(dir, REPORT_NAME, report, opts.signal);
     const extraFiles: string[] = [];

@@ -114,7 +114,15 @@ export async function collectK8s(opts: K8sCollectOptions): Promise<CollectResult
         log.warn(`${source}: ${report.reason}`);
         continue;
       }
-      const facts = checkReport(report.bytes, `container ${source}`);
+      let facts;
+      try {
+        facts = checkReport(report.bytes, `container ${source}`);
+      } catch (e) {
+        if (!(e instanceof CreachError)) throw e;
+        result.gaps.push({ source, reason: e.message, code: 'REPORT_MALFORMED' });
+        log.warn(e.message);
+        continue;
+      }
       const dir = outputFolder(opts.outputDir, [cluster, pod.metadata.name, c.name]);
       const reportPath = await writeArtifact(dir, REPORT_NAME, report.bytes, opts.signal);
       const extraFiles = opts.dynamicProfilingData ? await kubectl.copyOtherArtifacts(pod.metadata.name, ns, c.name, dir, result, source) : [];

@@ -30,6 +30,8 @@ export interface CollectedReport {
 export interface CollectGap {
   source: string;
   reason: string;
+  /** Set when the container gave something unusable (a report that is not JSON). */
+  code?: 'REPORT_MALFORMED';
 }
 
 export interface CollectResult {
@@ -42,7 +44,11 @@ export interface ReportFacts {
   complete?: boolean;
 }
 
-/** The report must at least be a JSON object; its facts feed warnings (still-running app). */
+/**
+ * The report must at least be a JSON object; its facts feed warnings (still-running app).
+ * Throws REPORT_MALFORMED; collectors turn that into a gap so one bad container does not
+ * stop the others.
+ */
 export function checkReport(bytes: Buffer, source: string): ReportFacts {
   let doc: unknown;
   try {
@@ -98,6 +104,11 @@ export function isArtifactName(name: string): boolean {
 export function requireSomething(result: CollectResult, where: string): CollectResult {
   if (result.reports.length > 0) return result;
   const list = result.gaps.map((g) => `${g.source}: ${g.reason}`).join('; ');
+  if (result.gaps.length > 0 && result.gaps.every((g) => g.code === 'REPORT_MALFORMED')) {
+    throw new CreachError('REPORT_MALFORMED', `no usable report in ${where}: ${list}`, {
+      hint: 'the sensor writes its report atomically; check the sensor version and its log (instrument with --debug-mode)',
+    });
+  }
   throw new CreachError('REPORT_NOT_FOUND', `no report could be collected from ${where}: ${list}`, {
     hint: 'run the instrumented image first; reports appear after the first flush (--flush-interval) or when the app stops',
   });

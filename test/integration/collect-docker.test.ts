@@ -110,6 +110,15 @@ describe('collect from Docker', () => {
     const err = await collectDocker({ outputDir: out, container: c }).catch((e: unknown) => e);
     expect((err as CreachError).code).toBe('REPORT_MALFORMED');
     expect(await readdir(out)).toEqual([]);
+
+    // Among several containers one bad report is a gap; the others are still collected.
+    const good = trash.container(uniqueName('collect-good'));
+    await ok(['create', '--name', good, '--network', 'host', image]);
+    const out2 = await tempDir();
+    const result = await collectDocker({ outputDir: out2, image });
+    expect(result.reports.map((r) => r.source)).toContain(good);
+    expect(result.gaps).toContainEqual(expect.objectContaining({ source: c, code: 'REPORT_MALFORMED' }));
+    expect(await readdir(join(out2, 'docker'))).not.toContain(c);
   });
 
   it('fails with COLLECT_FAILED when no container matches', async () => {
