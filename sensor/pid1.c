@@ -326,6 +326,10 @@ int sensor_pid1_run(const struct sensor_options *o)
 			while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
 				if (si.ssi_signo == SIGCHLD)
 					got_chld = 1;
+				else if (si.ssi_pid == (uint32_t)getpid())
+					/* raised by the sensor's own I/O (SIGPIPE on a closed stderr,
+					 * SIGXFSZ): not a message for the app */
+					LOG_DEBUG("ignored own SIG%s", sensor_signal_name((int)si.ssi_signo));
 				else if (on_signal((int)si.ssi_signo)) {
 					LOG_DEBUG("exiting with the app's status %d", exit_status);
 					sensor_control_close(cfd, o->artifacts_dir);
