@@ -38,7 +38,10 @@ export function readCreachReport(doc: unknown, source: string): Profile {
   if (Array.isArray(r.processes)) {
     for (const p of r.processes) {
       const pr = asRecord(p);
-      if (pr && typeof pr.pid === 'number' && typeof pr.exe === 'string') exeByPid.set(pr.pid, pr.exe);
+      if (!pr || typeof pr.pid !== 'number') continue;
+      // exe is empty when the sensor could not read it; argv[0] still says which program it was.
+      const exe = typeof pr.exe === 'string' && pr.exe ? pr.exe : Array.isArray(pr.argv) && typeof pr.argv[0] === 'string' ? pr.argv[0] : '';
+      if (exe) exeByPid.set(pr.pid, exe);
     }
   }
 

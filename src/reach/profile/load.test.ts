@@ -31,6 +31,7 @@ describe('load', () => {
     // every attempt failed: a lookup, not a use
     expect([...p.files.get('/etc/ld.so.preload')!.ops]).toEqual(['stat']);
     expect(p.files.has('/proc/self/maps')).toBe(false);
+    expect(p.files.has('/opt/_instrumented/creach-sensor')).toBe(false); // the sensor's own
   });
 
   it('finds every creport.json under a folder tree (replicas) and marks dropped events incomplete', async () => {

@@ -44,7 +44,13 @@ export function addFileEvidence(files: Map<string, ProfileFile>, path: string, o
   for (const e of executables) if (e) f.executables.add(e);
 }
 
-/** Paths that are the kernel's, not the image's: never evidence for a package. */
+/** Where instrument puts the sensor and its artifacts: creach's own files, not the app's. */
+export const INSTRUMENTED_DIR = '/opt/_instrumented';
+
+/**
+ * Paths that are never evidence for a package: the kernel's (/proc, /sys, /dev) and the
+ * sensor's own (/opt/_instrumented, present only in the instrumented image).
+ */
 export function isPseudoPath(path: string): boolean {
-  return path === '/proc' || path === '/sys' || path === '/dev' || /^\/(proc|sys|dev)\//.test(path);
+  return path === '/proc' || path === '/sys' || path === '/dev' || /^\/(proc|sys|dev)\//.test(path) || path === INSTRUMENTED_DIR || path.startsWith(`${INSTRUMENTED_DIR}/`);
 }
