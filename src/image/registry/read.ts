@@ -32,7 +32,7 @@ export async function fetchManifest(client: RegistryClient, ref: Reference, iden
     ref.repository,
   );
   if (res.status === 404) {
-    await res.body?.cancel();
+    await res.discard();
     throw new RegistryError('IMAGE_NOT_FOUND', `image ${shown} not found in registry ${ref.registry}`, {
       status: 404,
       hint: 'check the repository name and tag (list tags with `skopeo list-tags docker://REPO`)',
@@ -41,10 +41,10 @@ export async function fetchManifest(client: RegistryClient, ref: Reference, iden
   if (res.status !== 200) await client.fail(res, `GET manifest ${shown}`, ref.repository);
   const length = Number(res.headers.get('content-length') ?? '0');
   if (length > MAX_MANIFEST_BYTES) {
-    await res.body?.cancel();
+    await res.discard();
     throw new CreachError('IMAGE_FORMAT', `manifest ${shown} is ${length} bytes, too large to be a manifest`);
   }
-  const raw = Buffer.from(await res.arrayBuffer());
+  const raw = await res.buffer();
   const digest = sha256(raw);
   const expected = identifier.includes(':') ? identifier : res.headers.get('docker-content-digest') ?? undefined;
   if (expected && expected.startsWith('sha256:') && expected !== digest) {
@@ -85,14 +85,14 @@ function verifyDigest(source: Readable, expected: string, what: string): Readabl
 export async function openBlob(client: RegistryClient, ref: Reference, digest: string): Promise<Readable> {
   const res = await client.request({ method: 'GET', path: `/v2/${ref.repository}/blobs/${digest}`, scopes: [pullScope(ref.repository)], followRedirects: true }, ref.repository);
   if (res.status === 404) {
-    await res.body?.cancel();
+    await res.discard();
     throw new RegistryError('REGISTRY_ERROR', `blob ${digest} not found in ${ref.registry}/${ref.repository}`, {
       status: 404,
       hint: 'the image is incomplete in the registry; push it again',
     });
   }
-  if (res.status !== 200 || !res.body) await client.fail(res, `GET blob ${digest} from ${ref.repository}`, ref.repository);
-  const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  if (res.status !== 200) await client.fail(res, `GET blob ${digest} from ${ref.repository}`, ref.repository);
+  const body = res.stream();
   if (!digest.startsWith('sha256:')) return body;
   return verifyDigest(body, digest, `blob ${digest} from ${ref.registry}/${ref.repository}`);
 }

@@ -8,6 +8,7 @@ import { CreachError } from '../../errors.js';
 import { silentLogger, type Logger, type OpContext } from '../../log.js';
 import type { Platform } from '../image.js';
 import { resolveCredentials, type Credentials } from './credentials.js';
+import { httpSend, type HttpResponse, type HttpSendInit } from './http-send.js';
 import { redactUrl } from './redact.js';
 import { describeDiagnostics, parseDiagnostics, RegistryError } from './registry-error.js';
 import { isLoopbackRegistry, registryHostname } from './reference.js';
@@ -90,12 +91,14 @@ export class RegistryClient {
     return this.creds;
   }
 
-  /** Low-level fetch with network failures mapped to REGISTRY_UNREACHABLE / ABORTED. */
-  private async send(url: string, init: RequestInit & { duplex?: 'half' }): Promise<Response> {
-    this.log.debug(`registry: ${init.method ?? 'GET'} ${redactUrl(url)}`);
+  /** Low-level send with network failures mapped to REGISTRY_UNREACHABLE / ABORTED. */
+  private async send(url: string, init: HttpSendInit): Promise<HttpResponse> {
+    this.log.debug(`registry: ${init.method} ${redactUrl(url)}`);
     try {
-      return await fetch(url, { ...init, redirect: 'manual', signal: this.signal });
+      return await httpSend(url, init, this.signal);
     } catch (e) {
+      // A failing request body (a corrupt layer) keeps its own error.
+      if (e instanceof CreachError) throw e;
       if (this.signal?.aborted || (e as Error)?.name === 'AbortError') {
         throw new CreachError('ABORTED', `request to registry ${this.registry} was cancelled`, { cause: e });
       }
@@ -119,7 +122,7 @@ export class RegistryClient {
   private authState(): Promise<AuthState> {
     this.auth ??= (async (): Promise<AuthState> => {
       const res = await this.send(`${this.baseUrl}/v2/`, { method: 'GET' });
-      await res.body?.cancel();
+      await res.discard();
       if (res.status === 401) return this.stateFromChallenge(res) ?? { kind: 'none' };
       return { kind: 'none' };
     })();
@@ -127,7 +130,7 @@ export class RegistryClient {
     return this.auth;
   }
 
-  private stateFromChallenge(res: Response): AuthState | undefined {
+  private stateFromChallenge(res: HttpResponse): AuthState | undefined {
     const c = parseChallenge(res.headers.get('www-authenticate') ?? '');
     if (!c) return undefined;
     if (c.scheme === 'basic') return { kind: 'basic' };
@@ -150,7 +153,7 @@ export class RegistryClient {
     const creds = await this.credentials();
     if (creds?.registryToken) return creds.registryToken;
     const url = new URL(state.realm);
-    let res: Response;
+    let res: HttpResponse;
     if (creds?.identityToken) {
       const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: creds.identityToken, client_id: 'creach' });
       if (state.service) form.set('service', state.service);
@@ -167,7 +170,7 @@ export class RegistryClient {
     }
     const text = await res.text();
     if (res.status === 401 || res.status === 403) throw this.authError(repository, res.status, creds, `token server ${url.origin} answered ${res.status}`);
-    if (!res.ok) {
+    if (res.status < 200 || res.status > 299) {
       throw new RegistryError('REGISTRY_ERROR', `token server ${url.origin} for registry ${this.registry} answered ${res.status}`, { status: res.status, diagnostics: parseDiagnostics(text) });
     }
     let token: string | undefined;
@@ -203,7 +206,7 @@ export class RegistryClient {
    * request retried once (when its body can be resent). 401/403 after that → REGISTRY_AUTH.
    * Other statuses are returned to the caller, who knows what they mean.
    */
-  async request(req: RegistryRequest, repository?: string): Promise<Response> {
+  async request(req: RegistryRequest, repository?: string): Promise<HttpResponse> {
     const url = /^https?:\/\//.test(req.path) ? req.path : `${this.baseUrl}${req.path}`;
     const replayable = !(req.body instanceof Readable);
     let state = await this.authState();
@@ -211,11 +214,7 @@ export class RegistryClient {
       const headers: Record<string, string> = { ...(req.headers ?? {}) };
       const authz = await this.authorization(state, req.scopes, repository);
       if (authz) headers.authorization = authz;
-      const init: RequestInit & { duplex?: 'half' } = { method: req.method, headers };
-      if (req.body !== undefined) {
-        init.body = req.body instanceof Readable ? (req.body as unknown as ReadableStream) : req.body;
-        if (req.body instanceof Readable) init.duplex = 'half';
-      }
+      const init: HttpSendInit = { method: req.method, headers, body: req.body };
       let res = await this.send(url, init);
       if (req.followRedirects) res = await this.follow(res, url, authz);
       if (res.status !== 401 && res.status !== 403) return res;
@@ -237,13 +236,13 @@ export class RegistryClient {
     }
   }
 
-  private async follow(first: Response, firstUrl: string, authz: string | undefined): Promise<Response> {
+  private async follow(first: HttpResponse, firstUrl: string, authz: string | undefined): Promise<HttpResponse> {
     let res = first;
     let url = firstUrl;
     const origin = new URL(this.baseUrl).origin;
     for (let hops = 0; res.status >= 300 && res.status < 400 && res.headers.get('location'); hops++) {
       if (hops >= 10) throw new RegistryError('REGISTRY_ERROR', `registry ${this.registry} redirected more than 10 times for ${redactUrl(firstUrl)}`);
-      await res.body?.cancel();
+      await res.discard();
       url = new URL(res.headers.get('location') as string, url).toString();
       // Storage redirects (pre-signed URLs) must not receive the registry's credentials.
       const headers: Record<string, string> = {};
@@ -254,7 +253,7 @@ export class RegistryClient {
   }
 
   /** Throw the right typed error for an unexpected response (consumes the body). */
-  async fail(res: Response, what: string, repository?: string): Promise<never> {
+  async fail(res: HttpResponse, what: string, repository?: string): Promise<never> {
     const text = await res.text().catch(() => '');
     const diagnostics = parseDiagnostics(text);
     if (res.status === 401 || res.status === 403) throw this.authError(repository, res.status, await this.credentials(), describeDiagnostics(diagnostics) || undefined);

@@ -7,6 +7,7 @@ import { CreachError } from '../../errors.js';
 import type { Progress } from '../../log.js';
 import { isIndexMediaType, isManifestMediaType, MediaType, type Image, type ImageIndex, type ImageOrIndex } from '../image.js';
 import { formatReference, parseReference, type Reference } from './reference.js';
+import type { HttpResponse } from './http-send.js';
 import { RegistryError } from './registry-error.js';
 import { registrySourceOf, type RegistrySource } from './source.js';
 import { pullScope, pushScope, RegistryClient, type RegistryOptions } from './transport.js';
@@ -43,25 +44,14 @@ interface BlobToPush {
   source?: RegistrySource;
 }
 
-/** The CreachError a failing source stream raised, found below fetch's own wrapping. */
+/** The CreachError a failing source stream raised, found below any network-error wrapping. */
 function sourceFailure(e: unknown): CreachError | undefined {
-  let cur = (e as { cause?: unknown })?.cause;
-  for (let i = 0; i < 5 && cur; i++) {
-    if (cur instanceof CreachError) return cur;
+  let cur: unknown = e;
+  for (let i = 0; i < 6 && cur; i++) {
+    if (cur instanceof CreachError && cur.code !== 'REGISTRY_UNREACHABLE') return cur;
     cur = (cur as { cause?: unknown }).cause;
   }
   return undefined;
-}
-
-function causeCodes(e: unknown): string[] {
-  const codes: string[] = [];
-  let cur: unknown = e;
-  for (let i = 0; i < 6 && cur; i++) {
-    const c = (cur as { code?: unknown }).code;
-    if (typeof c === 'string') codes.push(c);
-    cur = (cur as { cause?: unknown }).cause;
-  }
-  return codes;
 }
 
 async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -109,7 +99,7 @@ class Pusher {
 
   async blobExists(digest: string): Promise<boolean> {
     const res = await this.client.request({ method: 'HEAD', path: `/v2/${this.repo}/blobs/${digest}`, scopes: [pushScope(this.repo)] }, this.repo);
-    await res.body?.cancel();
+    await res.discard();
     if (res.status === 200) return true;
     if (res.status === 404) return false;
     // Some registries answer HEAD with a redirect to storage: the blob exists.
@@ -122,7 +112,7 @@ class Pusher {
       { method: 'HEAD', path: `/v2/${this.repo}/manifests/${digest}`, scopes: [pushScope(this.repo)], headers: { accept: `${MediaType.OCI_INDEX}, ${MediaType.DOCKER_MANIFEST_LIST}, ${MediaType.OCI_MANIFEST}, ${MediaType.DOCKER_MANIFEST}` } },
       this.repo,
     );
-    await res.body?.cancel();
+    await res.discard();
     if (res.status === 200) return true;
     if (res.status === 404) return false;
     return this.client.fail(res, `HEAD manifest ${digest}`, this.repo);
@@ -132,7 +122,7 @@ class Pusher {
   private async mount(digest: string, from: string): Promise<true | string> {
     const q = new URLSearchParams({ mount: digest, from });
     const res = await this.client.request({ method: 'POST', path: `/v2/${this.repo}/blobs/uploads/?${q}`, scopes: [pushScope(this.repo), pullScope(from)] }, this.repo);
-    if (res.status === 201 || (res.status === 202 && res.headers.get('location'))) await res.body?.cancel();
+    if (res.status === 201 || (res.status === 202 && res.headers.get('location'))) await res.discard();
     if (res.status === 201) return true;
     if (res.status === 202 && res.headers.get('location')) return new URL(res.headers.get('location') as string, this.client.baseUrl + '/').toString();
     return this.client.fail(res, `mount blob ${digest} from ${from}`, this.repo);
@@ -142,7 +132,7 @@ class Pusher {
     const res = await this.client.request({ method: 'POST', path: `/v2/${this.repo}/blobs/uploads/`, scopes: [pushScope(this.repo)] }, this.repo);
     const loc = res.headers.get('location');
     if (res.status !== 202 || !loc) return this.client.fail(res, `start blob upload to ${this.repo}`, this.repo);
-    await res.body?.cancel();
+    await res.discard();
     return new URL(loc, this.client.baseUrl + '/').toString();
   }
 
@@ -158,20 +148,27 @@ class Pusher {
     url.searchParams.set('digest', blob.digest);
     const source = await blob.open();
     let sent = 0;
+    const wrongSize = (n: string) =>
+      new CreachError('LAYER_FORMAT', `blob ${blob.digest} streamed ${n} bytes but its size is ${blob.size}`, {
+        hint: 'the image claims a wrong layer size; rebuild or re-export the image',
+      });
     const counter = new Transform({
       transform: (chunk: Buffer, _enc, cb: TransformCallback) => {
         sent += chunk.length;
         this.done += chunk.length;
         this.stats.uploadedBytes += chunk.length;
+        // Content-Length was promised: more bytes would corrupt the request, fewer would hang it.
+        if (sent > blob.size) return cb(wrongSize(`more than ${blob.size}`));
         this.emit();
         cb(null, chunk);
       },
+      flush: (cb: TransformCallback) => cb(sent === blob.size ? null : wrongSize(String(sent))),
     });
     source.on('error', (e) => counter.destroy(e));
     // fetch reads the error through its iterator; this keeps a late one from going unhandled.
     counter.on('error', () => {});
     const body = source.pipe(counter);
-    let res: Response;
+    let res: HttpResponse;
     try {
       res = await this.client.request(
         {
@@ -187,21 +184,13 @@ class Pusher {
       source.destroy();
       this.unsend(sent);
       // A failure of the source stream (a corrupt layer) is more useful than "fetch failed".
-      const fromSource = sourceFailure(e);
-      if (fromSource) throw fromSource;
-      if (causeCodes(e).includes('UND_ERR_REQ_CONTENT_LENGTH_MISMATCH')) {
-        throw new CreachError('LAYER_FORMAT', `blob ${blob.digest} streamed a different number of bytes than its size ${blob.size}`, {
-          cause: e,
-          hint: 'the image claims a wrong layer size; rebuild or re-export the image',
-        });
-      }
-      throw e;
+      throw sourceFailure(e) ?? e;
     }
     if (res.status !== 201) {
       this.unsend(sent);
       await this.client.fail(res, `upload blob ${blob.digest} to ${this.repo}`, this.repo);
     }
-    await res.body?.cancel().catch(() => {});
+    await res.discard();
     this.stats.uploaded++;
   }
 
@@ -254,7 +243,7 @@ class Pusher {
       this.repo,
     );
     if (res.status !== 201 && res.status !== 200) await this.client.fail(res, `PUT manifest ${identifier} to ${this.repo}`, this.repo);
-    await res.body?.cancel().catch(() => {});
+    await res.discard();
     const got = res.headers.get('docker-content-digest');
     if (got && got !== digest) {
       throw new RegistryError('DIGEST_MISMATCH', `registry ${this.target.registry} stored manifest ${identifier} of ${this.repo} as ${got}, expected ${digest}`, {
