@@ -6,6 +6,7 @@
 #include "pid1.h"
 #include "clock.h"
 #include "control.h"
+#include "exec_image.h"
 #include "helper.h"
 #include "log.h"
 #include "paths.h"
@@ -242,6 +243,49 @@ static void tick(void)
 	}
 }
 
+/* Without a tracing engine the sensor still knows what it started: the app's pid, argv and the
+ * executable its argv[0] names (looked up in PATH as execvp does), with its ELF interpreter. */
+static void record_app_start(const struct sensor_options *o)
+{
+	char exe[4096], argv[8192];
+	const char *name = o->app_argv[0], *dirs = getenv("PATH");
+	size_t used = 0;
+	int i;
+
+	exe[0] = '\0';
+	if (strchr(name, '/') != NULL) {
+		char cwd[4096];
+		if (getcwd(cwd, sizeof cwd) == NULL || sensor_path_join(exe, sizeof exe, cwd, name) != 0)
+			exe[0] = '\0';
+	} else {
+		if (dirs == NULL)
+			dirs = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+		while (*dirs && exe[0] == '\0') {
+			size_t len = strcspn(dirs, ":");
+			char cand[4096];
+			snprintf(cand, sizeof cand, "%.*s/%s", (int)len, len ? dirs : ".", name);
+			if (access(cand, X_OK) == 0 && sensor_path_join(exe, sizeof exe, "/", cand) != 0)
+				exe[0] = '\0';
+			dirs += len;
+			if (*dirs == ':')
+				dirs++;
+		}
+	}
+	for (i = 0; i < o->app_argc && used < sizeof argv; i++) {
+		size_t len = strlen(o->app_argv[i]) + 1;
+		if (used + len > sizeof argv)
+			break;
+		memcpy(argv + used, o->app_argv[i], len);
+		used += len;
+	}
+	sensor_procs_exec((int)child, exe[0] ? exe : name, argv, used);
+	if (exe[0] != '\0' && sensor_exec_image_inspect((int)getpid(), (int)child, exe) == 0) {
+		struct sensor_path *e = sensor_paths_add(exe, SENSOR_OP_EXEC, (int)child);
+		if (e != NULL)
+			e->exists = e->checked = 1;
+	}
+}
+
 static void ensure_dir(const char *dir)
 {
 	char path[4096];
@@ -285,6 +329,8 @@ int sensor_pid1_run(const struct sensor_options *o)
 	if (child < 0)
 		return 1;
 	sensor_report.mode = engine->mode;
+	if (engine == &sensor_engine_proc)
+		record_app_start(o);
 
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	memset(&its, 0, sizeof its);

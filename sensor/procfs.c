@@ -110,6 +110,7 @@ static int mem_denied(int err)
 /* process_vm_readv is the cheap path; container runtimes' seccomp profiles often refuse it
  * (EPERM) while /proc/<tid>/mem works, so the first EPERM/ENOSYS switches to the mem file. */
 static int use_mem_file;
+char sensor_procfs_denial[128];
 
 /* A few /proc/<tid>/mem fds stay open: opening one per read would triple the cost per call.
  * An fd keeps the mm it was opened on, so after an exec it reads nothing: reopened then. */
@@ -172,6 +173,8 @@ static ssize_t mem_read(int tid, uint64_t addr, void *buf, size_t len)
 		if (fd < 0) {
 			if (!mem_denied(errno))
 				return 0;
+			snprintf(sensor_procfs_denial, sizeof sensor_procfs_denial, "open /proc/<pid>/mem: %s",
+				 strerror(errno));
 			/* another user's process: a helper running as that user may read it */
 			n = sensor_helper_read_mem(tid, addr, buf, len);
 			return n > 0 ? n : n == 0 ? 0 : SENSOR_MEM_DENIED;

@@ -11,6 +11,9 @@ int sensor_procfs_tgid(int tid);
 int sensor_procfs_exe(int pid, char *buf, size_t len);
 size_t sensor_procfs_cmdline(int pid, char *buf, size_t len);
 
+/* Why the last process could not be read (for the report). */
+extern char sensor_procfs_denial[128];
+
 enum { SENSOR_MEM_OK = 0, SENSOR_MEM_FAULT = -1, SENSOR_MEM_DENIED = -2 };
 /* Copies a NUL-terminated string from the tracee (tid) at addr. */
 int sensor_procfs_read_string(int tid, uint64_t addr, char *buf, size_t len);

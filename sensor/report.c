@@ -4,6 +4,7 @@
 #include "events.h"
 #include "log.h"
 #include "paths.h"
+#include "procfs.h"
 #include "procs.h"
 
 #include <errno.h>
@@ -187,8 +188,14 @@ void sensor_report_emit(FILE *f)
 	} while (0)
 	REASON(dropped_paths > 0, "the path table was full: some paths were dropped");
 	REASON(dropped_procs > 0, "the process table was full: some processes were dropped");
-	REASON(unreadable > 0,
-	       "some processes could not be read (they switched user; CAP_SYS_PTRACE lets the sensor read them)");
+	if (unreadable > 0) {
+		char why[512];
+		snprintf(why, sizeof why,
+			 "%llu processes could not be read (%s): a process running as another user, or one that is "
+			 "not dumpable, needs CAP_SYS_PTRACE",
+			 (unsigned long long)unreadable, sensor_procfs_denial[0] ? sensor_procfs_denial : "access denied");
+		REASON(1, why);
+	}
 	REASON(dropped_events > 0, "some calls could not be decoded");
 #undef REASON
 	fprintf(f,
