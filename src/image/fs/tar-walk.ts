@@ -4,8 +4,7 @@
 // - walkTarStream: any other layer; the decompressed stream goes through tar-stream and bodies
 //   that nobody asked for are drained, not kept.
 // Only bodies of members whose path satisfies `capture` are read into memory.
-import type { FileHandle } from 'node:fs/promises';
-import { open } from 'node:fs/promises';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
@@ -51,18 +50,24 @@ function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw signal.reason ?? new Error('aborted');
 }
 
-/** Reads through a window so that runs of small members cost one read per 64 KiB. */
+/**
+ * Positional reader for the header walk. Reads are synchronous on purpose: a walk is tens of
+ * thousands of tiny reads of a local file, where the promise round trip of FileHandle.read
+ * costs more than the read itself. The window is one block: on a 600 MB, 55k-member layer,
+ * reading 512 bytes per header beat 8 KiB and 64 KiB read-ahead windows (less I/O; bodies
+ * are mostly larger than what a window could share with the next header).
+ */
 class WindowReader {
   private buf = Buffer.alloc(0);
   private bufStart = 0;
   constructor(
-    private readonly fh: FileHandle,
+    private readonly fd: number,
     private readonly base: number,
-    private readonly window = 64 * 1024,
+    private readonly window = BLOCK,
   ) {}
 
   /** Read exactly n bytes at tar offset pos (caller checked bounds). */
-  async read(pos: number, n: number): Promise<Buffer> {
+  read(pos: number, n: number): Buffer {
     if (pos >= this.bufStart && pos + n <= this.bufStart + this.buf.length) {
       return this.buf.subarray(pos - this.bufStart, pos - this.bufStart + n);
     }
@@ -70,12 +75,12 @@ class WindowReader {
     const b = Buffer.allocUnsafe(size);
     let got = 0;
     while (got < n) {
-      const { bytesRead } = await this.fh.read(b, got, size - got, this.base + pos + got);
+      const bytesRead = readSync(this.fd, b, got, size - got, this.base + pos + got);
       if (bytesRead === 0) break;
       got += bytesRead;
     }
     if (got < n) throw new TarWalkError('truncated', pos + got, `file ends at tar byte ${pos + got}, expected ${n} bytes at ${pos}`);
-    if (n > this.window) return Buffer.from(b.subarray(0, n)); // large body: do not keep it as window
+    if (n > this.window) return b.subarray(0, n); // large body: do not keep it as the window
     this.buf = b.subarray(0, got);
     this.bufStart = pos;
     return this.buf.subarray(0, n);
@@ -88,9 +93,9 @@ function memberName(hdrName: string, pax: Record<string, string>, longName: stri
 
 /** Walk a tar stored uncompressed at [offset, offset+length) of a file. */
 export async function walkTarFile(file: { path: string; offset: number; length: number }, opts: WalkOptions): Promise<void> {
-  const fh = await open(file.path, 'r');
+  const fd = openSync(file.path, 'r');
   try {
-    const r = new WindowReader(fh, file.offset);
+    const r = new WindowReader(fd, file.offset);
     const length = file.length;
     let pos = 0;
     let longName: string | undefined;
@@ -101,7 +106,7 @@ export async function walkTarFile(file: { path: string; offset: number; length: 
       throwIfAborted(opts.signal);
       if (pos === length) return; // no end-of-archive blocks: tolerated, as GNU tar does
       if (pos + BLOCK > length) throw new TarWalkError('truncated', pos, `tar ends inside a header at byte ${pos}`);
-      const block = await r.read(pos, BLOCK);
+      const block = r.read(pos, BLOCK);
       if (isZeroBlock(block)) return;
       let h;
       try {
@@ -117,20 +122,20 @@ export async function walkTarFile(file: { path: string; offset: number; length: 
         throw new TarWalkError('truncated', length, `member "${h.name}" at byte ${pos} needs ${size} bytes but the tar ends at byte ${length}`);
       }
       const next = bodyStart + Math.ceil(size / BLOCK) * BLOCK;
-      const meta = async (): Promise<Buffer> => r.read(bodyStart, size);
+      const meta = (): Buffer => r.read(bodyStart, size);
       try {
         switch (h.typeflag) {
           case 'L':
-            longName = (await meta()).toString('utf8').replace(/\0+$/, '');
+            longName = meta().toString('utf8').replace(/\0+$/, '');
             break;
           case 'K':
-            longLink = (await meta()).toString('utf8').replace(/\0+$/, '');
+            longLink = meta().toString('utf8').replace(/\0+$/, '');
             break;
           case 'x':
-            pax = parsePax(Buffer.from(await meta()));
+            pax = parsePax(Buffer.from(meta()));
             break;
           case 'g':
-            globalPax = { ...globalPax, ...parsePax(Buffer.from(await meta())) };
+            globalPax = { ...globalPax, ...parsePax(Buffer.from(meta())) };
             break;
           default: {
             const name = memberName(h.name, merged, longName);
@@ -147,7 +152,7 @@ export async function walkTarFile(file: { path: string; offset: number; length: 
                 gid: merged.gid !== undefined ? Number(merged.gid) : h.gid,
               };
               if (linkTarget !== undefined) m.linkTarget = linkTarget;
-              const body = type === 'file' && opts.capture(path) ? Buffer.from(await meta()) : undefined;
+              const body = type === 'file' && opts.capture(path) ? Buffer.from(meta()) : undefined;
               opts.visit(m, body);
             } else {
               opts.skipped?.(name, h.typeflag);
@@ -165,7 +170,7 @@ export async function walkTarFile(file: { path: string; offset: number; length: 
       pos = next;
     }
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 
