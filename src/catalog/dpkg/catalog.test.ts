@@ -122,6 +122,19 @@ describe('dpkg cataloger', () => {
     expect(r.gaps[0]).toMatchObject({ location: '/var/lib/dpkg/status', code: 'DB_MALFORMED' });
   });
 
+  it('info/zlib1g.md5sums: the four md5sums records are zlib1g's files, with their digests', async () => {
+    const r = await run({
+      '/var/lib/dpkg/status': 'Package: zlib1g\nStatus: install ok installed\nArchitecture: amd64\nSource: zlib\nVersion: 1:1.2.11.dfsg-1\n',
+      '/var/lib/dpkg/info/zlib1g:amd64.md5sums': fixture('dpkg/info/zlib1g.md5sums'),
+    });
+    expect(r.packages).toHaveLength(1);
+    const z = r.packages[0]!;
+    expect(z.files).toEqual(['/lib/x86_64-linux-gnu/libz.so.1.2.11', '/usr/share/doc/zlib1g/changelog.Debian.gz', '/usr/share/doc/zlib1g/changelog.gz', '/usr/share/doc/zlib1g/copyright']);
+    expect(z.fileRecords.map((f) => f.digest?.value)).toEqual(['55f905631797551d4d936a34c7e73474', 'cede84bda30d2380217f97753c8ccf3a', 'f3c9dafa6da7992c47328b4464f6d122', 'a4fae96070439a5209a62ae5b8017ab2']);
+    expect(z.locations).toEqual(['/var/lib/dpkg/status', '/var/lib/dpkg/info/zlib1g:amd64.md5sums']);
+    expect(z.purl).toBe('pkg:deb/debian/zlib1g@1:1.2.11.dfsg-1?arch=amd64&distro=debian-12&upstream=zlib');
+  });
+
   it('an empty status file is a gap, not silence', async () => {
     const r = await run({ '/var/lib/dpkg/status': '' });
     expect(r.packages).toEqual([]);
