@@ -5,8 +5,9 @@
 // dynamic loader uses (/lib/x86_64-linux-gnu/… while dpkg lists /usr/lib/…, or the reverse),
 // and the package managers and other unused packages unreachable.
 //
-// The sensor is bind-mounted and used as the entrypoint exactly as `instrument` writes it
-// (CONTRACTS.md run mode), so this test depends only on the sensor and scan.
+// The image is instrumented by `creach container instrument --load-instrumented-image` (the
+// sensor layer and entrypoint as users get them), run as users run it (`docker run IMAGE`, the
+// original Cmd), and the report copied out with `docker cp`.
 // --cap-add SYS_PTRACE: nginx's workers switch to www-data; without the capability the sensor
 // cannot read their /proc entries, the report says "incomplete", and scan then (rightly) calls
 // nothing unreachable. The capability makes the record complete.
@@ -17,10 +18,11 @@ import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScanPackage, ScanResult } from '../../src/scan/result.js';
 import { REPO_ROOT, cleanup, ensureTestImage, freePort, httpGetWhenUp, nginxSiteArgs, uniqueName, waitFor, docker } from '../support/images.js';
-import { REPORT_IN_IMAGE, SENSOR_BINARY, SENSOR_IN_IMAGE, configDigest, creach, dockerOk, profileDir } from './scan-support.js';
+import { REPORT_IN_IMAGE, SENSOR_IN_IMAGE, configDigest, creach, dockerOk, profileDir } from './scan-support.js';
 
 const trash = cleanup();
 let image = '';
+let instrumented = '';
 let digest = '';
 let profiles = '';
 let result: ScanResult;
@@ -40,13 +42,17 @@ beforeAll(async () => {
   const dirs = await profileDir(name);
   profiles = trash.path(dirs.root);
 
-  await dockerOk([
-    'run', '-d', '--name', name, '--network', 'host', '--cap-add', 'SYS_PTRACE',
-    '-v', `${SENSOR_BINARY}:${SENSOR_IN_IMAGE}:ro`,
-    ...(await nginxSiteArgs(port)),
-    '--entrypoint', SENSOR_IN_IMAGE,
-    image, 'run', '--image-ref', image, '--image-digest', digest, '--', 'nginx', '-g', 'daemon off;',
-  ]);
+  // A tag of our own, so parallel tests instrumenting the same test image do not collide.
+  const alias = trash.image(`${name}:1`);
+  await dockerOk(['tag', image, alias]);
+  instrumented = trash.image(`${alias}-instrumented`);
+  const inst = await creach(['container', 'instrument', '--image', alias, '--load-instrumented-image']);
+  if (inst.code !== 0) throw new Error(`instrument failed (${inst.code}): ${inst.stderr}`);
+  const entrypoint = JSON.parse(await dockerOk(['image', 'inspect', '--format', '{{json .Config.Entrypoint}}', instrumented])) as string[];
+  expect(entrypoint.slice(0, 2)).toEqual([SENSOR_IN_IMAGE, 'run']);
+  expect(entrypoint).toContain(digest);
+
+  await dockerOk(['run', '-d', '--name', name, '--network', 'host', '--cap-add', 'SYS_PTRACE', ...(await nginxSiteArgs(port)), instrumented]);
   // A real request from the host: the worker opens the page and writes the access log.
   const body = await httpGetWhenUp(port, '/', 60_000);
   expect(body).toContain('creach test page');
@@ -117,9 +123,11 @@ describe('scan of nginx profiled by the real sensor', () => {
     expect(validate(result) ? '' : ajv.errorsText(validate.errors)).toBe('');
   });
 
-  it('renders the same scan as a table (counts first) and as CycloneDX with reachability properties', async () => {
-    const table = await creach(['container', 'scan', '--image', image, '--os-reachability', '--profiling-data-dir', profiles, '--output-type', 'table']);
-    expect(table.code).toBe(0);
+  it('renders a table (counts first) of the instrumented image, whose label pairs it with the report; and CycloneDX', async () => {
+    const table = await creach(['container', 'scan', '--image', instrumented, '--os-reachability', '--profiling-data-dir', profiles, '--output-type', 'table']);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stderr).not.toMatch(/warning/);
+    expect(table.stdout).toMatch(/profiles: 1 used of 1; mode [^;]+; complete/);
     const lines = table.stdout.split('\n');
     expect(lines[2]).toMatch(/^\d+ packages: \d+ reachable/);
     expect(table.stdout).toMatch(/^REACHABLE \(\d+\)$/m);
