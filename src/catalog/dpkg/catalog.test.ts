@@ -122,7 +122,7 @@ describe('dpkg cataloger', () => {
     expect(r.gaps[0]).toMatchObject({ location: '/var/lib/dpkg/status', code: 'DB_MALFORMED' });
   });
 
-  it('info/zlib1g.md5sums: the four md5sums records are zlib1g's files, with their digests', async () => {
+  it('info/zlib1g.md5sums: the four md5sums records are the files of zlib1g, with their digests', async () => {
     const r = await run({
       '/var/lib/dpkg/status': 'Package: zlib1g\nStatus: install ok installed\nArchitecture: amd64\nSource: zlib\nVersion: 1:1.2.11.dfsg-1\n',
       '/var/lib/dpkg/info/zlib1g:amd64.md5sums': fixture('dpkg/info/zlib1g.md5sums'),
