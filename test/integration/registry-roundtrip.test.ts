@@ -215,6 +215,57 @@ describe('registry round trip (open registry)', () => {
     await expect(write(`${repo('abort')}:v`, { kind: 'image', image: m.image }, { signal: ac.signal })).rejects.toMatchObject({ code: 'ABORTED' });
   });
 
+  it('copies index entries that are not images (artifacts) as raw manifests with their blobs', async () => {
+    // Set up, with plain HTTP calls to the registry: an artifact manifest (empty config, one blob).
+    const name = repo('artifact').slice(REG.length + 1);
+    const putBlob = async (b: Buffer) => {
+      const start = await fetch(`http://${REG}/v2/${name}/blobs/uploads/`, { method: 'POST' });
+      const loc = new URL(start.headers.get('location') as string, `http://${REG}/`);
+      loc.searchParams.set('digest', sha256(b));
+      const put = await fetch(loc, { method: 'PUT', body: b, headers: { 'content-type': 'application/octet-stream' } });
+      expect(put.status).toBe(201);
+    };
+    const empty = Buffer.from('{}');
+    const sbom = Buffer.from(JSON.stringify({ spdxVersion: 'SPDX-2.3', name: 'creach-test' }));
+    await putBlob(empty);
+    await putBlob(sbom);
+    const artifact = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.OCI_MANIFEST,
+        artifactType: 'application/spdx+json',
+        config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: sha256(empty), size: empty.length },
+        layers: [{ mediaType: 'application/spdx+json', digest: sha256(sbom), size: sbom.length }],
+      }),
+    );
+    const putArt = await fetch(`http://${REG}/v2/${name}/manifests/${sha256(artifact)}`, { method: 'PUT', body: artifact, headers: { 'content-type': MediaType.OCI_MANIFEST } });
+    expect(putArt.status).toBe(201);
+    const img = await memoryImage({ layers: [{ app: 'x' }] });
+    await write(`${REG}/${name}@${await img.image.digest()}`, { kind: 'image', image: img.image });
+    const index = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.OCI_INDEX,
+        manifests: [
+          { mediaType: MediaType.OCI_MANIFEST, digest: await img.image.digest(), size: (await img.image.rawManifest()).length, platform: { os: 'linux', architecture: 'amd64' } },
+          { mediaType: MediaType.OCI_MANIFEST, digest: sha256(artifact), size: artifact.length, artifactType: 'application/spdx+json' },
+        ],
+      }),
+    );
+    const putIdx = await fetch(`http://${REG}/v2/${name}/manifests/v1`, { method: 'PUT', body: index, headers: { 'content-type': MediaType.OCI_INDEX } });
+    expect(putIdx.status).toBe(201);
+
+    const src = await read(`${REG}/${name}:v1`);
+    const dst = `${repo('artifact-copy')}:v1`;
+    const res = await write(dst, src);
+    expect(res.digest).toBe(sha256(index));
+    expect(res.stats.mounted).toBe(4); // image config + layer, artifact config + blob
+    const raw = skopeoInspect(dst, true);
+    expect(raw.manifests.map((d: { digest: string }) => d.digest)).toEqual([await img.image.digest(), sha256(artifact)]);
+    const art = execFileSync('skopeo', ['inspect', '--tls-verify=false', '--raw', `docker://${dst.replace(/:v1$/, '')}@${sha256(artifact)}`]);
+    expect(art.equals(artifact)).toBe(true);
+  });
+
   it('names a missing image with IMAGE_NOT_FOUND', async () => {
     const ref = `${repo('missing')}:nope`;
     await expect(read(ref)).rejects.toMatchObject({ code: 'IMAGE_NOT_FOUND' });

@@ -5,7 +5,8 @@
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { CreachError } from '../../errors.js';
 import type { Progress } from '../../log.js';
-import { isIndexMediaType, isManifestMediaType, MediaType, type Image, type ImageIndex, type ImageOrIndex } from '../image.js';
+import { isIndexMediaType, isManifestMediaType, MediaType, type Descriptor, type Image, type ImageIndex, type ImageOrIndex } from '../image.js';
+import { fetchManifest, openBlob } from './read.js';
 import { formatReference, parseReference, type Reference } from './reference.js';
 import type { HttpResponse } from './http-send.js';
 import { RegistryError } from './registry-error.js';
@@ -279,16 +280,52 @@ class Pusher {
     return digest;
   }
 
+  /**
+   * Copy a manifest that is not an Image (artifacts, attestations, nested indexes) from the
+   * registry it was read from, with its blobs: mounted within one registry, streamed across.
+   */
+  async copyRaw(source: RegistrySource, digest: string): Promise<void> {
+    if (await this.manifestExists(digest)) {
+      this.debug(`manifest ${digest} already in ${this.repo}`);
+      return;
+    }
+    const client = source.registry === this.target.registry ? this.client : new RegistryClient(source.registry, this.opts);
+    const from: Reference = { registry: source.registry, repository: source.repository, digest, implicitRegistry: false };
+    const m = await fetchManifest(client, from, digest);
+    const parsed = JSON.parse(m.raw.toString('utf8')) as { config?: Descriptor; layers?: Descriptor[]; manifests?: Descriptor[]; blobs?: Descriptor[] };
+    for (const child of parsed.manifests ?? []) await this.copyRaw(source, child.digest);
+    const blobs = [...(parsed.config ? [parsed.config] : []), ...(parsed.layers ?? []), ...(parsed.blobs ?? [])];
+    await this.pushBlobs(blobs.map((b) => ({ digest: b.digest, size: b.size, open: () => openBlob(client, from, b.digest), source })));
+    await this.putManifest(m.raw, m.mediaType || MediaType.OCI_MANIFEST, digest, digest);
+  }
+
   async pushIndex(index: ImageIndex, identifier: string): Promise<string> {
     const digest = await index.digest();
     const exists = await this.manifestExists(digest);
     if (!exists) {
       const im = await index.indexManifest();
+      const source = registrySourceOf(index);
       for (const d of im.manifests) {
-        if (isIndexMediaType(d.mediaType)) await this.pushIndex(await index.imageIndex(d.digest), d.digest);
-        else if (isManifestMediaType(d.mediaType) || d.mediaType === undefined) await this.pushImage(await index.image(d.digest), d.digest);
+        if (isIndexMediaType(d.mediaType)) {
+          await this.pushIndex(await index.imageIndex(d.digest), d.digest);
+          continue;
+        }
+        let child: Image | undefined;
+        let why: unknown;
+        if (isManifestMediaType(d.mediaType) || d.mediaType === undefined) {
+          try {
+            child = await index.image(d.digest);
+          } catch (e) {
+            // Not an image (an artifact, an attestation without rootfs): copy it as raw bytes below.
+            if (!(e instanceof CreachError && e.code === 'IMAGE_FORMAT')) throw e;
+            why = e;
+          }
+        }
+        if (child) await this.pushImage(child, d.digest);
+        else if (source) await this.copyRaw(source, d.digest);
         else {
-          throw new CreachError('IMAGE_FORMAT', `index ${digest} lists ${d.digest} of media type ${d.mediaType}, which creach cannot copy`, {
+          throw new CreachError('IMAGE_FORMAT', `index ${digest} lists ${d.digest} (${d.mediaType}), which is not an image creach can copy`, {
+            cause: why,
             hint: 'drop that entry from the index before pushing',
           });
         }
