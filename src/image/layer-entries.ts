@@ -1,7 +1,9 @@
 // The entries (names, types, link targets) of a layer's tar, without its bodies. A layer stored
 // uncompressed in a file is walked by positioned reads over its headers; any other layer is
 // streamed (decompressed) through the incremental parser, bodies only counted.
-import { open } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { CreachError } from '../errors.js';
 import type { Layer } from './image.js';
 import type { FileBackedLayer } from './partial.js';
@@ -59,4 +61,43 @@ export async function layerEntries(layer: Layer, signal?: AbortSignal): Promise<
     }
     throw e;
   }
+}
+
+/**
+ * A layer's skeleton: every symlink and whiteout, plus other entries at most three levels deep.
+ * It answers "is this path a symlink, and where to?" the way a full listing would, and is small
+ * enough to cache per diffID on disk, so that instrumenting a second image on the same base
+ * layers does not decompress them again.
+ */
+export async function layerSkeleton(layer: Layer, opts: { signal?: AbortSignal; cacheDir?: string } = {}): Promise<LayerEntry[]> {
+  const diffId = await layer.diffId();
+  const dir = opts.cacheDir ?? skeletonCacheDir();
+  const file = dir && /^sha256:[a-f0-9]{64}$/.test(diffId) ? join(dir, `${diffId.slice(7)}.json`) : undefined;
+  if (file) {
+    try {
+      return JSON.parse(await readFile(file, 'utf8')) as LayerEntry[];
+    } catch {
+      // not cached yet (or unreadable): list the layer
+    }
+  }
+  const skeleton = (await layerEntries(layer, opts.signal)).filter(
+    (e) => e.type === 'symlink' || e.name.split('/').pop()!.startsWith('.wh.') || e.name.split('/').length <= 3,
+  );
+  if (file) {
+    try {
+      await mkdir(dir!, { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      await writeFile(tmp, JSON.stringify(skeleton));
+      await rename(tmp, file);
+    } catch {
+      // a cache that cannot be written only costs time
+    }
+  }
+  return skeleton;
+}
+
+function skeletonCacheDir(): string | undefined {
+  if (process.env.CREACH_CACHE_DIR === '') return undefined;
+  const base = process.env.CREACH_CACHE_DIR || (process.env.XDG_CACHE_HOME ? join(process.env.XDG_CACHE_HOME, 'creach') : join(homedir(), '.cache', 'creach'));
+  return join(base, 'layer-skeletons');
 }

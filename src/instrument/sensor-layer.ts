@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { CreachError } from '../errors.js';
 import { sha256 } from '../image/digest.js';
 import type { Image, Layer, Platform } from '../image/image.js';
-import { layerEntries, type LayerEntry } from '../image/layer-entries.js';
+import { layerSkeleton, type LayerEntry } from '../image/layer-entries.js';
 import type { OpContext } from '../log.js';
 import { tarStream, type TarSource } from '../image/tar/writer.js';
 import { ARTIFACTS_DIR, SENSOR_PATH } from './config.js';
@@ -47,7 +47,7 @@ class MergedView {
     const entries = new Map<string, LayerEntry>();
     const whiteouts = new Set<string>();
     const opaque = new Set<string>();
-    for (const e of await layerEntries(this.base[this.next--], this.signal)) {
+    for (const e of await layerSkeleton(this.base[this.next--], { signal: this.signal })) {
       const slash = e.name.lastIndexOf('/');
       const dir = slash < 0 ? '' : e.name.slice(0, slash);
       const leaf = e.name.slice(slash + 1);
