@@ -2,7 +2,7 @@
 // (recorded in the sensor test image from the workloads in workloads/).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { expectedFiles, joinResumed, parseStrace, splitArgs } from '../../test/support/sensor-strace.js';
+import { expectedFiles, joinResumed, parseStrace, splitArgs, unescape } from '../../test/support/sensor-strace.js';
 
 const testdata = (name: string) => readFileSync(new URL(`testdata/${name}`, import.meta.url), 'utf8');
 const has = (events: ReturnType<typeof parseStrace>, op: string, p: string) =>
@@ -43,6 +43,12 @@ describe('parseStrace', () => {
     expect(events.some((e) => e.op === 'read' && e.path === '/lib/x86_64-linux-gnu/libc.so.6' && e.resolved === '/usr/lib/x86_64-linux-gnu/libc.so.6')).toBe(true);
     const files = expectedFiles(events, new Set());
     expect(files.some((e) => e.path.startsWith('/dev/'))).toBe(false);
+  });
+
+  it('unescapes strace strings as bytes decoded as UTF-8', () => {
+    expect(unescape('caf\\303\\251 tab\\there \\"q\\" back\\\\slash new\\nline')).toBe('café tab\there "q" back\\slash new\nline');
+    expect(unescape('bad-\\377-utf8')).toBe('bad-\uFFFD-utf8');
+    expect(unescape('\\x41\\x42')).toBe('AB');
   });
 
   it('splits arguments without breaking quoted strings, arrays or fd decorations', () => {

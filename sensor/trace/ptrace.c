@@ -4,6 +4,7 @@
  * group-stops can be told apart from signals (PTRACE_EVENT_STOP + PTRACE_LISTEN). */
 #define _GNU_SOURCE
 #include "engine.h"
+#include "../arch/regs.h"
 #include "../events.h"
 #include "../filter.h"
 #include "../kernel.h"
@@ -13,6 +14,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -147,18 +149,58 @@ static int is_stop_signal(int sig)
 	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
+/* PTRACE_GET_SYSCALL_INFO (5.3+) says entry or exit; without it, plain mode tells them apart by
+ * alternation per task (a new task starts outside any syscall). */
+static int have_syscall_info = 1;
+static uint8_t *in_syscall; /* one bit per tid */
+#define TID_LIMIT (1 << 22)
+
+static int toggle_in_syscall(pid_t pid)
+{
+	unsigned idx = (unsigned)pid;
+
+	if (in_syscall == NULL && (in_syscall = calloc(TID_LIMIT / 8, 1)) == NULL)
+		return 0;
+	if (idx >= TID_LIMIT)
+		return 0;
+	in_syscall[idx / 8] ^= (uint8_t)(1u << (idx % 8));
+	return (in_syscall[idx / 8] >> (idx % 8)) & 1; /* 1: this stop is an entry */
+}
+
 static void syscall_stop(pid_t pid, int expect_op)
 {
 	struct sensor_ptrace_syscall_info info;
 	struct sensor_event ev;
-	long n;
+	long n = -1;
 
-	memset(&info, 0, sizeof info);
-	n = syscall(SYS_ptrace, SENSOR_PTRACE_GET_SYSCALL_INFO, pid, sizeof info, &info);
-	if (n <= 0) {
-		sensor_events_dropped++;
+	if (have_syscall_info == 1 && getenv("CREACH_SENSOR_NO_SYSCALL_INFO") != NULL)
+		have_syscall_info = 0; /* test knob: exercise the register path of old kernels */
+	if (have_syscall_info) {
+		memset(&info, 0, sizeof info);
+		n = syscall(SYS_ptrace, SENSOR_PTRACE_GET_SYSCALL_INFO, pid, sizeof info, &info);
+		if (n < 0 && (errno == EIO || errno == EINVAL)) {
+			have_syscall_info = 0;
+			LOG_DEBUG("PTRACE_GET_SYSCALL_INFO unavailable: reading registers");
+		}
+	}
+	if (!have_syscall_info) {
+		if (expect_op == SENSOR_PSI_ENTRY && !toggle_in_syscall(pid))
+			return; /* a syscall-exit stop */
+		if (sensor_arch_syscall_regs(pid, &ev) != 0) {
+			if (errno != ESRCH)
+				sensor_events_dropped++;
+			return;
+		}
+		sensor_event_handle(&ev, NULL, NULL);
 		return;
 	}
+	if (n <= 0) {
+		if (errno != ESRCH)
+			sensor_events_dropped++;
+		return;
+	}
+	if (expect_op == SENSOR_PSI_ENTRY)
+		toggle_in_syscall(pid); /* kept in step in case the kernel stops answering */
 	if (info.op != expect_op)
 		return; /* a syscall-exit stop (plain mode) */
 	ev.tid = (int)pid;
