@@ -14,9 +14,27 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 static int listener = -1;
+
+/* SECCOMP_USER_NOTIF_FLAG_CONTINUE arrived in Linux 5.5; before it a notified call could only be
+ * answered by the sensor, never run by the kernel, so the engine is not tried there. */
+static int parent_before(pid_t child, char *why, size_t whylen)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	(void)child;
+	if (uname(&u) != 0 || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return 0;
+	if (major > 5 || (major == 5 && minor >= 5))
+		return 0;
+	snprintf(why, whylen, "seccomp user notification: kernel %s has no SECCOMP_USER_NOTIF_FLAG_CONTINUE (5.5+)",
+		 u.release);
+	return -1;
+}
 
 static int child_setup(int sock)
 {
@@ -123,7 +141,7 @@ const struct sensor_engine sensor_engine_unotify = {
 	.name = "unotify",
 	.mode = "seccomp-unotify",
 	.cmd = 'U',
-	.parent_before = NULL,
+	.parent_before = parent_before,
 	.child_setup = child_setup,
 	.parent_after = parent_after,
 	.give_up = NULL,
