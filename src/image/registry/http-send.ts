@@ -34,14 +34,24 @@ export class HttpResponse {
     return this.res;
   }
 
-  async buffer(): Promise<Buffer> {
+  /** The whole body; bodies over `limit` bytes are cut off with an error (a registry is untrusted input). */
+  async buffer(limit = 16 * 1024 * 1024): Promise<Buffer> {
     const chunks: Buffer[] = [];
-    for await (const c of this.res) chunks.push(c as Buffer);
+    let n = 0;
+    for await (const c of this.res) {
+      n += (c as Buffer).length;
+      if (n > limit) {
+        this.res.destroy();
+        throw Object.assign(new Error(`response body is larger than ${limit} bytes`), { code: 'ETOOBIG' });
+      }
+      chunks.push(c as Buffer);
+    }
     return Buffer.concat(chunks);
   }
 
+  /** Error bodies and token answers: small; longer ones are cut, not buffered. */
   async text(): Promise<string> {
-    return (await this.buffer()).toString('utf8');
+    return (await this.buffer(1024 * 1024)).toString('utf8');
   }
 
   /** Drop the body without reading it: small ones are drained so the connection is reused. */

@@ -44,7 +44,12 @@ export async function fetchManifest(client: RegistryClient, ref: Reference, iden
     await res.discard();
     throw new CreachError('IMAGE_FORMAT', `manifest ${shown} is ${length} bytes, too large to be a manifest`);
   }
-  const raw = await res.buffer();
+  let raw: Buffer;
+  try {
+    raw = await res.buffer(MAX_MANIFEST_BYTES);
+  } catch (e) {
+    throw new CreachError('IMAGE_FORMAT', `manifest ${shown} is larger than ${MAX_MANIFEST_BYTES} bytes, too large to be a manifest`, { cause: e });
+  }
   const digest = sha256(raw);
   const expected = identifier.includes(':') ? identifier : res.headers.get('docker-content-digest') ?? undefined;
   if (expected && expected.startsWith('sha256:') && expected !== digest) {
@@ -97,9 +102,20 @@ export async function openBlob(client: RegistryClient, ref: Reference, digest: s
   return verifyDigest(body, digest, `blob ${digest} from ${ref.registry}/${ref.repository}`);
 }
 
-async function readAll(stream: Readable): Promise<Buffer> {
+/** Image configs are JSON documents; anything bigger than this is not one. */
+const MAX_CONFIG_BYTES = 64 * 1024 * 1024;
+
+async function readAll(stream: Readable, what: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(c as Buffer);
+  let n = 0;
+  for await (const c of stream) {
+    n += (c as Buffer).length;
+    if (n > MAX_CONFIG_BYTES) {
+      stream.destroy();
+      throw new CreachError('IMAGE_FORMAT', `${what} is larger than ${MAX_CONFIG_BYTES} bytes, too large to be an image config`);
+    }
+    chunks.push(c as Buffer);
+  }
   return Buffer.concat(chunks);
 }
 
@@ -114,7 +130,7 @@ async function imageFromManifest(client: RegistryClient, ref: Reference, m: Fetc
   const cfgDigest = configDigest;
   const image = await imageFromCore({
     rawManifest: async () => m.raw,
-    rawConfigFile: async () => readAll(await openBlob(client, ref, cfgDigest)),
+    rawConfigFile: async () => readAll(await openBlob(client, ref, cfgDigest), `config ${cfgDigest} of ${ref.registry}/${ref.repository}`),
     blob: (digest: string) => openBlob(client, ref, digest),
   });
   const source = { registry: ref.registry, repository: ref.repository };

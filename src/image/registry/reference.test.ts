@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CreachError } from '../../errors.js';
-import { formatReference, isLoopbackRegistry, parseReference, referenceIdentifier } from './reference.js';
+import { formatReference, isLoopbackRegistry, parseReference, referenceIdentifier, tryParseRegistryReference } from './reference.js';
 
 const D = `sha256:${'a'.repeat(64)}`;
 
@@ -66,5 +66,13 @@ describe('isLoopbackRegistry', () => {
     expect(isLoopbackRegistry('[::1]:5000')).toBe(true);
     expect(isLoopbackRegistry('10.0.0.1:5000')).toBe(false);
     expect(isLoopbackRegistry('127.example.org')).toBe(false);
+  });
+});
+
+describe('tryParseRegistryReference', () => {
+  it('accepts only references with an explicit host', () => {
+    expect(tryParseRegistryReference('127.0.0.1:5000/a:b')?.repository).toBe('a');
+    expect(tryParseRegistryReference('app:latest')).toBeUndefined();
+    expect(tryParseRegistryReference('./some/file.tar')).toBeUndefined();
   });
 });

@@ -100,6 +100,18 @@ export function parseReference(input: string, defaultRegistry: string | undefine
   return { registry, repository: rest, tag, digest, implicitRegistry };
 }
 
+/**
+ * The reference when `input` names a registry image with an explicit host (what src/image/ref.ts
+ * needs to decide a source without guessing), else undefined. Never throws.
+ */
+export function tryParseRegistryReference(input: string): Reference | undefined {
+  try {
+    return parseReference(input, undefined);
+  } catch {
+    return undefined;
+  }
+}
+
 /** What to ask the registry for: the digest when pinned, else the tag. */
 export function referenceIdentifier(ref: Reference): string {
   return ref.digest ?? ref.tag ?? DEFAULT_TAG;

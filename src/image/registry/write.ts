@@ -366,7 +366,7 @@ export async function write(ref: string, what: ImageOrIndex, opts: WriteOptions 
       hint: 'drop the @digest from the destination or push the image that digest names',
     });
   }
-  opts.log?.debug(
+  opts.log?.info(
     `registry: pushed ${formatReference(target)} ${digest}: ${pusher.stats.uploaded} blobs uploaded (${pusher.stats.uploadedBytes} bytes), ${pusher.stats.mounted} mounted, ${pusher.stats.existing} already present`,
   );
   return { digest, stats: pusher.stats };
