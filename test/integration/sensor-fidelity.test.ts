@@ -31,6 +31,7 @@ const WORKLOADS: Workload[] = [
   { name: 'a dynamic program (ls, shared libraries via the loader)', cmd: ['/bin/ls', '-l', '/etc/apt'], alsoExpect: [LOADER] },
   { name: 'a Python program importing modules', cmd: ['python3', '/w/py-imports.py'], alsoExpect: [LOADER] },
   { name: 'a daemon (double fork) that outlives its parent', cmd: ['/w/daemon'] },
+  { name: 'paths with spaces, quotes, a newline, UTF-8, a non-UTF-8 byte and 3,000+ bytes', cmd: ['/w/odd-paths'] },
 ];
 
 // Both full engines must be complete; `auto` is what users get and must pick one of them here.
@@ -103,6 +104,10 @@ async function compare(w: Workload, engine: Engine) {
   for (const a of w.alsoExpect ?? []) {
     if (!index.has(a.path, a.anyOf)) missing.push(`${a.anyOf.join('|')} ${a.path} (→ ${index.canonical(a.path)}) [opened by the kernel at exec]: report has ${[...(index.ops(a.path) ?? [])].join(',') || 'nothing'}`);
   }
+  for (const f of report.files) {
+    if (/^\/(proc|sys|dev)(\/|$)/.test(f.path)) missing.push(`${f.path} is in the report (/proc, /sys and /dev are left out)`);
+    if (f.path.startsWith('/opt/_instrumented/')) missing.push(`${f.path} is in the report (the sensor's own files are left out)`);
+  }
   const pids = new Set(report.processes.map((p) => p.pid));
   for (const f of report.files) {
     if (f.firstPid !== undefined && !pids.has(f.firstPid)) missing.push(`firstPid ${f.firstPid} of ${f.path} is not in processes`);
@@ -151,6 +156,69 @@ describe('a program that opens files through io_uring (Docker default seccomp pr
       const seenClosed = index.has(closed[0]!.path, ['read']);
       expect(seenClosed || report.complete === false, `${closed[0]!.path} was opened via io_uring and closed; it is not in the report, yet complete is true (a silent drop)`).toBe(true);
       expect(checkReportBasics(report, cmd, run.exitCode)).toEqual([]);
+    });
+  }
+});
+
+describe('a child that switches to user nobody, then opens, writes and execs', () => {
+  const cmd = ['/w/switch-user'];
+  for (const engine of ENGINES) {
+    it(`--engine ${engine}, default capabilities: what it cannot read is counted and the record is incomplete, naming CAP_SYS_PTRACE; what it can read is there`, async () => {
+      // After setuid the process is not dumpable, so neither the sensor nor strace can read its
+      // memory without CAP_SYS_PTRACE; after it execs probe it is dumpable again.
+      const run = await runUnderSensor(cleanup, image, cmd, { engine });
+      expect(run.exitCode, run.stderr).toBe(0);
+      const report = parseReport(run.reportText ?? '', `switch-user (${engine})`);
+      const index = new ReportIndex(report, await canonicalize(image, report.files.map((f) => f.path)));
+      const announced = expectLines(run.stdout);
+      const allThere = announced.every((a) => index.has(a.path, [a.op]));
+      if (!allThere) {
+        expect(report.complete, 'files are missing, so the record must say it is incomplete').toBe(false);
+        expect(report.dropped.unreadableProcesses ?? 0).toBeGreaterThanOrEqual(1);
+        expect((report.incompleteReasons ?? []).join(' ')).toMatch(/CAP_SYS_PTRACE/);
+      }
+      expect(index.has('/etc/hostname', ['read']), '/etc/hostname, read by probe after the exec').toBe(true);
+      expect(index.has('/w/probe', ['exec']), 'the exec made as nobody').toBe(true);
+      expect(checkReportBasics(report, cmd, run.exitCode)).toEqual([]);
+    });
+
+    it(`--engine ${engine}, --cap-add SYS_PTRACE: every file is recorded and the record is complete`, async () => {
+      const run = await runUnderSensor(cleanup, image, cmd, { engine, runArgs: ['--cap-add', 'SYS_PTRACE'] });
+      expect(run.exitCode, run.stderr).toBe(0);
+      const report = parseReport(run.reportText ?? '', `switch-user +SYS_PTRACE (${engine})`);
+      const index = new ReportIndex(report, await canonicalize(image, report.files.map((f) => f.path)));
+      const missing = expectLines(run.stdout).filter((a) => !index.has(a.path, [a.op]));
+      expect({ missing, complete: report.complete, reasons: report.incompleteReasons ?? [] }).toEqual({ missing: [], complete: true, reasons: [] });
+    });
+  }
+});
+
+describe('counts and many processes', () => {
+  for (const engine of ENGINES) {
+    it(`--engine ${engine}: per-file read counts equal strace's (100 files opened 20 times each)`, async () => {
+      const cmd = ['/w/file-heavy', '2000'];
+      const s = await runUnderStrace(image, cmd);
+      expect(s.exitCode, s.stderr).toBe(0);
+      const want = new Map<string, number>();
+      for (const e of parseStrace(s.strace)) if (e.op === 'read' && e.path.startsWith('/tmp/creach-fh/')) want.set(e.path, (want.get(e.path) ?? 0) + 1);
+      expect(want.size).toBe(100);
+      const run = await runUnderSensor(cleanup, image, cmd, { engine });
+      expect(run.exitCode, run.stderr).toBe(0);
+      const report = parseReport(run.reportText ?? '', `file-heavy (${engine})`);
+      const got = new Map(report.files.filter((f) => f.path.startsWith('/tmp/creach-fh/')).map((f) => [f.path, f.counts?.read ?? 0]));
+      expect(Object.fromEntries(got)).toEqual(Object.fromEntries(want));
+      expect(report.complete).toBe(true);
+    });
+
+    it(`--engine ${engine}: 150 short processes are each in processes with their argv, and the exec count is 150`, async () => {
+      const cmd = ['/w/exec-heavy', '150', '/w/probe'];
+      const run = await runUnderSensor(cleanup, image, cmd, { engine });
+      expect(run.exitCode, run.stderr).toBe(0);
+      const report = parseReport(run.reportText ?? '', `exec-heavy (${engine})`);
+      const probes = report.processes.filter((p) => JSON.stringify(p.argv) === JSON.stringify(['/w/probe', '--open', '/etc/hostname']));
+      expect({ probes: probes.length, distinctPids: new Set(probes.map((p) => p.pid)).size, dropped: report.dropped }).toMatchObject({ probes: 150, distinctPids: 150 });
+      expect(report.files.find((f) => f.path === '/w/probe')?.counts?.exec).toBe(150);
+      expect(report.complete).toBe(true);
     });
   }
 });

@@ -101,10 +101,19 @@ export class ReportIndex {
   ops(p: string): Set<ReportOp> | undefined {
     return this.byCanonical.get(this.canonical(p));
   }
-  /** True when the file is in the report with `op`, or any of `anyOf`. */
+  /**
+   * True when the file is in the report with any of `anyOf`. A path with U+FFFD (a byte that is not
+   * UTF-8, whose JSON spelling is the sensor's choice) matches any report path that differs there.
+   */
   has(p: string, anyOf: ReportOp[]): boolean {
-    const ops = this.ops(p);
+    const ops = p.includes('\uFFFD') ? this.fuzzy(p) : this.ops(p);
     return !!ops && anyOf.some((o) => ops.has(o));
+  }
+  private fuzzy(p: string): Set<ReportOp> | undefined {
+    const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const re = new RegExp(`^${p.split('\uFFFD').map(esc).join('.{1,12}')}$`, 's');
+    for (const [k, ops] of this.byCanonical) if (re.test(k)) return ops;
+    return undefined;
   }
 }
 

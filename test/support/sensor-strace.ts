@@ -69,13 +69,35 @@ export function joinResumed(text: string): string[] {
   return out;
 }
 
-/** C-style string escapes as strace prints them. */
+/**
+ * C-style string escapes as strace prints them. strace escapes bytes, not characters (UTF-8 comes
+ * out as octal escapes), so unescape to bytes and decode as UTF-8; invalid UTF-8 becomes U+FFFD.
+ */
 export function unescape(s: string): string {
-  return s.replace(/\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|.)/g, (_all, e: string) => {
-    if (e.startsWith('x')) return String.fromCharCode(parseInt(e.slice(1), 16));
-    if (/^[0-7]+$/.test(e)) return String.fromCharCode(parseInt(e, 8));
-    return ({ n: '\n', t: '\t', r: '\r', v: '\v', f: '\f', '"': '"', '\\': '\\' } as Record<string, string>)[e] ?? e;
-  });
+  const bytes: number[] = [];
+  const simple: Record<string, number> = { n: 10, t: 9, r: 13, v: 11, f: 12, '"': 34, '\\': 92, a: 7, b: 8, e: 27 };
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c !== '\\' || i + 1 >= s.length) {
+      bytes.push(...Buffer.from(c, 'utf8'));
+      continue;
+    }
+    const rest = s.slice(i + 1);
+    const hex = /^x([0-9a-fA-F]{2})/.exec(rest);
+    const oct = /^([0-7]{1,3})/.exec(rest);
+    if (hex) {
+      bytes.push(parseInt(hex[1]!, 16));
+      i += hex[0].length;
+    } else if (oct) {
+      bytes.push(parseInt(oct[1]!, 8));
+      i += oct[0].length;
+    } else {
+      const e = rest[0]!;
+      bytes.push(simple[e] ?? e.charCodeAt(0));
+      i += 1;
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
 }
 
 /** Splits the top-level arguments of a syscall (commas inside quotes, [], {} stay). */
