@@ -25,8 +25,17 @@ async function baseline(tar: string): Promise<Record<string, number>> {
 }
 
 async function full(tar: string, profiles: string): Promise<Record<string, number>> {
-  const r = await scan({ imageTar: tar, osReachability: true, profilingDataDirs: [profiles] });
-  return { packages: r.counts.total, reachable: r.counts.reachable, unreachable: r.counts.unreachable, unknown: r.counts.unknown };
+  const steps: Record<string, number> = {};
+  const log = {
+    debug: (m: string) => {
+      const x = /^timing: (\w+) (\d+) ms/.exec(m);
+      if (x) steps[`${x[1]}Ms`] = Number(x[2]);
+    },
+    info() {},
+    warn() {},
+  };
+  const r = await scan({ imageTar: tar, osReachability: true, profilingDataDirs: [profiles], log });
+  return { ...steps, packages: r.counts.total, reachable: r.counts.reachable, unreachable: r.counts.unreachable, unknown: r.counts.unknown };
 }
 
 const [mode, tar, profiles] = process.argv.slice(2);

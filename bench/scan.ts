@@ -65,6 +65,8 @@ try {
   console.log(`packages:         ${f.packages} (${f.reachable} reachable, ${f.unreachable} unreachable, ${f.unknown} unknown)`);
   console.log(`baseline (read):  ${bMs.toFixed(0)} ms median, peak RSS ${bRss.toFixed(0)} MiB`);
   console.log(`scan:             ${sMs.toFixed(0)} ms median, peak RSS ${sRss.toFixed(0)} MiB`);
+  const step = (k: string) => median(full.map((r) => Number(r[k] ?? 0))).toFixed(0);
+  console.log(`scan steps:       image ${step('imageMs')} ms, flatten ${step('flattenMs')} ms, catalog ${step('catalogMs')} ms, reachability ${step('reachabilityMs')} ms (medians)`);
   console.log(`ratio scan/read:  ${(sMs / bMs).toFixed(2)} (goal ≤ 1.5)`);
   console.log(`peak memory:      ${sRss.toFixed(0)} MiB (goal < 300 MB = 286 MiB)`);
 } finally {

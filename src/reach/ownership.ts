@@ -1,7 +1,10 @@
 // Which packages own which file, kept apart from the catalogers (as syft does): every path a
 // package database lists is put through the image's directory symlinks, so `/bin/dash` (dash's
 // list) and `/usr/bin/dash` (what the kernel reports) meet. Directories are skipped: every
-// package "owns" /usr, and a look at /usr is no use of any of them.
+// package "owns" /usr, and a look at /usr is no use of any of them. The catalogers already leave
+// directories out of Package.files; a listed symlink to a directory (/lib64) is kept but can
+// only meet a runtime path naming that link itself, and runtime directories are skipped in
+// states.ts, so no per-file type check is needed here (it was most of the cost on big images).
 import type { Canonicalizer } from './canonical.js';
 
 export interface OwnedFiles {
@@ -14,10 +17,7 @@ export class OwnershipIndex {
 
   constructor(packages: Iterable<OwnedFiles>, canon: Canonicalizer) {
     for (const pkg of packages) {
-      for (const f of pkg.files) {
-        if (canon.isDirectory(f)) continue;
-        this.add(canon.parent(f), pkg.id);
-      }
+      for (const f of pkg.files) this.add(canon.parent(f), pkg.id);
     }
   }
 

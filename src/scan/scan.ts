@@ -45,6 +45,9 @@ function toScanGap(stage: string, g: Gap): ScanGap {
   return { stage, ...(where ? { where } : {}), message: g.message };
 }
 
+/** Milliseconds since `t0`, for the per-step timings logged at debug level. */
+const since = (t0: bigint) => Math.round(Number(process.hrtime.bigint() - t0) / 1e6);
+
 export async function scan(opts: ScanOptions): Promise<ScanResult> {
   if (!opts.image === !opts.imageTar) throw new UsageError('give exactly one of --image and --image-tar');
   const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
@@ -61,16 +64,21 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
   const ctx: OpContext = { log: opts.log, progress: opts.progress, signal: opts.signal };
 
   // Profiles first: a bad report should fail before the image is exported or downloaded.
+  let t = process.hrtime.bigint();
   let profiles: Profile[] | undefined;
   if (opts.osReachability) {
     profiles = await load(opts.profilingDataDirs, ctx);
     opts.log?.info(`read ${profiles.length} profile${profiles.length === 1 ? '' : 's'}`);
   }
 
+  opts.log?.debug(`timing: profiles ${since(t)} ms`);
+  t = process.hrtime.bigint();
   const image = await readImage(ref, { ...ctx, insecureRegistries: opts.insecureRegistries, ...(platform ? { platform } : {}) });
   const [configDigest, manifestDigest, config, layers] = await Promise.all([image.configName(), image.digest(), image.configFile(), image.layers()]);
   const labels = config.config?.Labels ?? {};
 
+  opts.log?.debug(`timing: image ${since(t)} ms`);
+  t = process.hrtime.bigint();
   const fs = await flatten(image, { ...ctx, capture: wantsContent }).catch((e: unknown) => {
     // Layer errors name the layer and byte; the user also needs to know which image they gave.
     if (e instanceof CreachError && e.code !== 'ABORTED' && !e.message.includes(ref)) {
@@ -78,7 +86,11 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
     }
     throw e;
   });
+  opts.log?.debug(`timing: flatten ${since(t)} ms (${fs.size} entries)`);
+  t = process.hrtime.bigint();
   const cat = await catalog(fs, ctx);
+  opts.log?.debug(`timing: catalog ${since(t)} ms`);
+  t = process.hrtime.bigint();
   opts.log?.info(`found ${cat.packages.length} packages${cat.distro ? ` (${cat.distro.prettyName ?? cat.distro.id})` : ''}`);
   // The image has package databases but none could be read: a result would say "no packages"
   // and every output would look clean, so this is an error naming the database, not a gap.
@@ -90,7 +102,7 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
   }
 
   const platformOfImage = platformString({ os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) });
-  return buildResult({
+  const result = buildResult({
     image: {
       reference: opts.image ?? opts.imageTar ?? ref,
       configDigest,
@@ -119,4 +131,6 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
     namespace: opts.namespace,
     log: opts.log,
   });
+  opts.log?.debug(`timing: reachability ${since(t)} ms`);
+  return result;
 }
