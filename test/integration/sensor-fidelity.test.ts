@@ -235,6 +235,23 @@ describe('engine choice', () => {
     expect(report.files.some((f) => f.path === '/etc/hostname' && f.ops.includes('read'))).toBe(true);
   });
 
+  for (const [nnp, flag] of [['on', '1'], ['off', '0']] as const) {
+    it(`--no-new-privs ${nnp}: the app sees NoNewPrivs ${flag}, the report says so, and files are still recorded completely`, async () => {
+      const cmd = ['/bin/grep', 'NoNewPrivs', '/proc/self/status'];
+      const run = await runUnderSensor(cleanup, image, cmd, { engine: 'auto', sensorArgs: ['--no-new-privs', nnp] });
+      expect(run.exitCode, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(new RegExp(`^NoNewPrivs:\\s+${flag}$`, 'm'));
+      const report = parseReport(run.reportText ?? '', `no-new-privs ${nnp}`);
+      expect(report.tracing.noNewPrivs).toBe(nnp === 'on');
+      // without no_new_privs and without CAP_SYS_ADMIN a seccomp filter cannot be installed by the
+      // app, so the sensor must choose another way and say why
+      if (nnp === 'off') expect(report.tracing.fallbackReasons?.length ?? 0).toBeGreaterThan(0);
+      expect(report.complete).toBe(true);
+      expect(report.files.some((f) => f.path === '/bin/grep' || f.path === '/usr/bin/grep')).toBe(true);
+      expect(report.files.some((f) => f.path === '/etc/ld.so.cache' && f.ops.includes('read'))).toBe(true);
+    });
+  }
+
   it('--engine proc samples what it can (exe of the app) and never claims a complete record', async () => {
     const cmd = ['/w/threads'];
     const run = await runUnderSensor(cleanup, image, cmd, { engine: 'proc' });

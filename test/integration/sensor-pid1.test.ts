@@ -184,6 +184,41 @@ describe('periodic flush', () => {
   });
 });
 
+describe('stdin, tty and output', () => {
+  it('passes stdin through to the app (docker run -i)', async () => {
+    const r = await docker(['run', '--rm', '-i', '--network', 'host', '--entrypoint', SENSOR_IN_IMAGE, image, 'run', '--', '/usr/bin/wc', '-c'], { input: 'hello through pid 1\n' });
+    expect({ code: r.code, out: r.stdout.trim() }).toEqual({ code: 0, out: '20' });
+  });
+
+  it('gives the app the container\'s tty (docker run -t)', async () => {
+    const r = await docker(['run', '--rm', '-t', '--network', 'host', '--entrypoint', SENSOR_IN_IMAGE, image, 'run', '--', '/usr/bin/tty']);
+    expect({ code: r.code, out: r.stdout.trim() }).toEqual({ code: 0, out: '/dev/pts/0' });
+  });
+
+  it('--stdout-to-file / --stderr-to-file put the app\'s output in the artifacts dir instead of the container log', async () => {
+    const r = await runUnderSensor(cleanup, image, ['/bin/sh', '-c', 'echo to-stdout; echo to-stderr >&2'], { sensorArgs: ['--stdout-to-file', '--stderr-to-file'] });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).not.toContain('to-stdout');
+    expect(r.stderr).not.toContain('to-stderr');
+  });
+
+  it('--stdout-to-file / --stderr-to-file: app-stdout.log and app-stderr.log hold exactly the app\'s output', async () => {
+    const name = await start(['--stdout-to-file', '--stderr-to-file'], ['/bin/sh', '-c', 'echo to-stdout; echo to-stderr >&2']);
+    expect(await waitExited(name)).toBe(0);
+    expect({
+      out: await copyOut(name, `${ARTIFACTS_DIR}/app-stdout.log`),
+      err: await copyOut(name, `${ARTIFACTS_DIR}/app-stderr.log`),
+    }).toEqual({ out: 'to-stdout\n', err: 'to-stderr\n' });
+  });
+
+  it('--image-ref and --image-digest are written to the report for scan to compare', async () => {
+    const digest = `sha256:${'ab'.repeat(32)}`;
+    const r = await runUnderSensor(cleanup, image, ['/w/probe'], { sensorArgs: ['--image-ref', '127.0.0.1:5000/app:1.0', '--image-digest', digest] });
+    const report = parseReport(r.reportText ?? '', 'image ref');
+    expect(report.image).toMatchObject({ reference: '127.0.0.1:5000/app:1.0', configDigest: digest });
+  });
+});
+
 describe('subcommands in an image with no shell', () => {
   let noShell: string;
   beforeAll(async () => {
