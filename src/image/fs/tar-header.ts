@@ -130,26 +130,3 @@ export function entryTypeOf(typeflag: string): EntryType | undefined {
       return undefined;
   }
 }
-
-/** Same mapping for tar-stream's header.type names. */
-export function entryTypeOfName(type: string | null | undefined): EntryType | undefined {
-  switch (type) {
-    case 'file':
-    case 'contiguous-file':
-      return 'file';
-    case 'link':
-      return 'hardlink';
-    case 'symlink':
-      return 'symlink';
-    case 'character-device':
-      return 'char';
-    case 'block-device':
-      return 'block';
-    case 'directory':
-      return 'dir';
-    case 'fifo':
-      return 'fifo';
-    default:
-      return undefined;
-  }
-}
