@@ -213,7 +213,8 @@ export class RegistryClient {
     for (let attempt = 0; ; attempt++) {
       const headers: Record<string, string> = { ...(req.headers ?? {}) };
       const authz = await this.authorization(state, req.scopes, repository);
-      if (authz) headers.authorization = authz;
+      // Credentials go only to the registry itself, never to another origin an upload Location names.
+      if (authz && new URL(url).origin === new URL(this.baseUrl).origin) headers.authorization = authz;
       const init: HttpSendInit = { method: req.method, headers, body: req.body };
       let res = await this.send(url, init);
       if (req.followRedirects) res = await this.follow(res, url, authz);
