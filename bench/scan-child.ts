@@ -1,7 +1,7 @@
 // One measured run for bench/scan.ts, in its own process so its peak RSS is its own:
 //   baseline TAR          read the image from the tar and stream every layer, decompressed, to the end
 //   scan TAR PROFILE_DIR  the whole scan pipeline with reachability
-// Prints one JSON line: { ms, maxRssMiB, ... }.
+// Prints one JSON line: { ms, cpuMs, maxRssMiB, ... }.
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { readImage } from '../src/image/ref.js';
@@ -40,6 +40,9 @@ async function full(tar: string, profiles: string): Promise<Record<string, numbe
 
 const [mode, tar, profiles] = process.argv.slice(2);
 const t0 = process.hrtime.bigint();
+const cpu0 = process.cpuUsage();
 const extra = mode === 'baseline' ? await baseline(tar) : await full(tar, profiles);
 const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-process.stdout.write(`${JSON.stringify({ mode, ms, maxRssMiB: process.resourceUsage().maxRSS / 1024, ...extra })}\n`);
+// CPU time too: on a shared machine wall time swings with others' load, CPU time much less.
+const cpu = process.cpuUsage(cpu0);
+process.stdout.write(`${JSON.stringify({ mode, ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMiB: process.resourceUsage().maxRSS / 1024, ...extra })}\n`);

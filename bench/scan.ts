@@ -6,7 +6,7 @@
 //   npx tsx bench/scan.ts [--runs N]
 import { spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { docker, ensureTestImage, REPO_ROOT, uniqueName, waitFor } from '../test/support/images.js';
 
@@ -58,16 +58,19 @@ try {
   }
   const bMs = median(base.map((r) => Number(r.ms)));
   const sMs = median(full.map((r) => Number(r.ms)));
+  const bCpu = median(base.map((r) => Number(r.cpuMs)));
+  const sCpu = median(full.map((r) => Number(r.cpuMs)));
   const sRss = Math.max(...full.map((r) => Number(r.maxRssMiB)));
   const bRss = Math.max(...base.map((r) => Number(r.maxRssMiB)));
   const f = full[0];
   console.log(`image:            ${image} (${(size / 2 ** 20).toFixed(0)} MiB tar, ${(Number(base[0].bytes) / 2 ** 20).toFixed(0)} MiB of layers)`);
   console.log(`packages:         ${f.packages} (${f.reachable} reachable, ${f.unreachable} unreachable, ${f.unknown} unknown)`);
-  console.log(`baseline (read):  ${bMs.toFixed(0)} ms median, peak RSS ${bRss.toFixed(0)} MiB`);
-  console.log(`scan:             ${sMs.toFixed(0)} ms median, peak RSS ${sRss.toFixed(0)} MiB`);
+  console.log(`baseline (read):  ${bMs.toFixed(0)} ms wall, ${bCpu.toFixed(0)} ms CPU (medians), peak RSS ${bRss.toFixed(0)} MiB`);
+  console.log(`scan:             ${sMs.toFixed(0)} ms wall, ${sCpu.toFixed(0)} ms CPU (medians), peak RSS ${sRss.toFixed(0)} MiB`);
   const step = (k: string) => median(full.map((r) => Number(r[k] ?? 0))).toFixed(0);
   console.log(`scan steps:       image ${step('imageMs')} ms, flatten ${step('flattenMs')} ms, catalog ${step('catalogMs')} ms, reachability ${step('reachabilityMs')} ms (medians)`);
-  console.log(`ratio scan/read:  ${(sMs / bMs).toFixed(2)} (goal ≤ 1.5)`);
+  console.log(`ratio scan/read:  ${(sMs / bMs).toFixed(2)} wall, ${(sCpu / bCpu).toFixed(2)} CPU (goal ≤ 1.5)`);
+  console.log(`load average:     ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs (wall times swing with it)`);
   console.log(`peak memory:      ${sRss.toFixed(0)} MiB (goal < 300 MB = 286 MiB)`);
 } finally {
   await docker(['rm', '-f', name]);
