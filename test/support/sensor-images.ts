@@ -149,7 +149,9 @@ function stageRoot(opts: { sensor: string; workloads?: string; extra?: Record<st
 /**
  * `base` plus the sensor at /opt/_instrumented/creach-sensor, an artifacts dir (0777) and the
  * workloads at /w, committed from a created (never started) container, so it works for any base,
- * with or without a shell. Tagged by a hash of its inputs; reused when it exists.
+ * with or without a shell. The tag carries a hash of its inputs plus a per-call suffix: test files
+ * and the benchmark may run at the same time with the same sensor, and each removes its own image
+ * when done, so they must never share one. Register it with a Cleanup.
  */
 export async function sensorRunImage(base: string, opts: { arch?: SensorArch; workloads?: boolean } = {}): Promise<string> {
   const sensor = sensorBinary(opts.arch);
@@ -157,8 +159,7 @@ export async function sensorRunImage(base: string, opts: { arch?: SensorArch; wo
   const h = createHash('sha256').update(`${base}\0`);
   hashTree(h, sensor);
   if (workloads) hashTree(h, workloads);
-  const tag = `creach-test-sensor-run:${h.digest('hex').slice(0, 12)}`;
-  if ((await docker(['image', 'inspect', tag])).code === 0) return tag;
+  const tag = `creach-test-sensor-run:${h.digest('hex').slice(0, 12)}-${randomBytes(3).toString('hex')}`;
   const root = stageRoot({ sensor, workloads });
   const c = uniqueName('stage');
   try {
@@ -175,6 +176,7 @@ export async function sensorRunImage(base: string, opts: { arch?: SensorArch; wo
 /**
  * An image with no shell and no libc: only /app (a static program), the sensor and its artifacts
  * dir, /tmp and a minimal /etc. Entrypoint is the sensor in run mode, as instrument writes it.
+ * Register it with a Cleanup.
  */
 export async function noShellImage(app: string, entrypoint: string[], cmd: string[]): Promise<string> {
   const sensor = sensorBinary('x86_64');
@@ -182,8 +184,8 @@ export async function noShellImage(app: string, entrypoint: string[], cmd: strin
   hashTree(h, sensor);
   hashTree(h, app);
   h.update(JSON.stringify([entrypoint, cmd]));
-  const tag = `creach-test-sensor-noshell:${h.digest('hex').slice(0, 12)}`;
-  if ((await docker(['image', 'inspect', tag])).code === 0) return tag;
+  // per-call suffix for the same reason as sensorRunImage
+  const tag = `creach-test-sensor-noshell:${h.digest('hex').slice(0, 12)}-${randomBytes(3).toString('hex')}`;
   const root = stageRoot({ sensor, extra: { app } });
   try {
     for (const d of ['tmp', 'etc', 'proc', 'sys', 'dev']) mkdirSync(path.join(root, d), { recursive: true });
