@@ -51,7 +51,12 @@ function bcryptHtpasswd(users: Record<string, string>): string {
     .join('\n') + '\n';
 }
 
-export async function startRegistry(auth: RegistryAuth = { kind: 'none' }): Promise<TestRegistry> {
+export interface StartRegistryOptions {
+  /** distribution's `redirect` storage middleware: blob GETs answer 307 to this base URL + storage path. */
+  redirectBlobsTo?: string;
+}
+
+export async function startRegistry(auth: RegistryAuth = { kind: 'none' }, opts: StartRegistryOptions = {}): Promise<TestRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'creach-test-registry-'));
   const port = await freePort();
   let authYaml = '';
@@ -61,6 +66,7 @@ export async function startRegistry(auth: RegistryAuth = { kind: 'none' }): Prom
   } else if (auth.kind === 'token') {
     authYaml = `auth:\n  token:\n    realm: ${auth.realm}\n    service: ${auth.service}\n    issuer: ${auth.issuer}\n    rootcertbundle: ${auth.rootCertBundle}\n`;
   }
+  const middleware = opts.redirectBlobsTo ? `middleware:\n  storage:\n    - name: redirect\n      options:\n        baseurl: ${opts.redirectBlobsTo}\n` : '';
   const config = `version: 0.1
 log: { level: warn }
 storage:
@@ -69,7 +75,7 @@ storage:
 http:
   addr: 127.0.0.1:${port}
   secret: creach-test-${port}
-${authYaml}`;
+${authYaml}${middleware}`;
   await writeFile(join(dir, 'config.yml'), config);
   let output = '';
   const child: ChildProcess = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'pipe', 'pipe'] });
