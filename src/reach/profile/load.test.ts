@@ -104,3 +104,16 @@ describe('load', () => {
     expect(p.complete).toBe(false);
   });
 });
+
+describe('a report written by the real sensor (nginx under Docker, --cap-add SYS_PTRACE)', () => {
+  it('reads with merged-/usr loader paths, maps and execs, and the sensor-only fields ignored', async () => {
+    const [p] = await load([td('creach-sensor-nginx')]);
+    expect(p.complete).toBe(true);
+    expect(p.mode).toBe('seccomp-unotify');
+    expect(p.image.configDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect([...p.files.get('/lib/x86_64-linux-gnu/libssl.so.3')!.ops]).toContain('read');
+    expect([...p.files.get('/usr/lib/x86_64-linux-gnu/libssl.so.3')!.ops]).toContain('mmap');
+    expect([...p.files.get('/usr/sbin/nginx')!.ops]).toContain('exec');
+    expect([...p.files.get('/var/log/nginx/access.log')!.ops]).toEqual(['write']);
+  });
+});
