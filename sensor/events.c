@@ -63,7 +63,9 @@ static void check_exists(struct sensor_path *e, int tid)
 	char full[4200];
 	struct stat st;
 
-	if (e == NULL || e->exists)
+	/* looked once: a missing file probed by every process (ld.so.preload, PATH candidates) is
+	 * not looked up again until something writes it (see the write branch below) */
+	if (e == NULL || e->exists || e->checked)
 		return;
 	e->checked = 1;
 	snprintf(full, sizeof full, "/proc/%d/root%s", tid, e->path);
@@ -198,7 +200,8 @@ void sensor_event_handle(const struct sensor_event *ev, sensor_valid_fn valid, v
 	if (row->cls & SC_EXIT) {
 		/* what the process holds: its maps (the ELF interpreter, mmap'd files) and exe; its fds
 		 * were opened by traced calls, except through io_uring */
-		sensor_procfs_sample(tgid, SENSOR_SAMPLE_MAPS | SENSOR_SAMPLE_EXE |
+		sensor_procfs_sample(tgid, SENSOR_SAMPLE_MAPS |
+						   (proc == NULL || proc->exe == NULL ? SENSOR_SAMPLE_EXE : 0) |
 						   (proc != NULL && proc->io_uring ? SENSOR_SAMPLE_FDS : 0));
 		if (proc != NULL)
 			proc->sampled_exit = 1;
@@ -248,7 +251,9 @@ void sensor_event_handle(const struct sensor_event *ev, sensor_valid_fn valid, v
 	if (row->cls & SC_OPEN) {
 		uint64_t flags = 0;
 		if (open_is_write(ev, row, &flags)) {
-			sensor_paths_add(path, SENSOR_OP_WRITE, tgid);
+			struct sensor_path *w = sensor_paths_add(path, SENSOR_OP_WRITE, tgid);
+			if (w != NULL && !w->exists)
+				w->checked = 0;
 			/* O_RDWR also reads what was there */
 			if ((flags & O_ACCMODE_) == 2)
 				check_exists(sensor_paths_add(path, SENSOR_OP_READ, tgid), ev->tid);
@@ -266,7 +271,12 @@ void sensor_event_handle(const struct sensor_event *ev, sensor_valid_fn valid, v
 		struct sensor_path *e = sensor_paths_add(path, op, tgid);
 		if (op != SENSOR_OP_WRITE)
 			check_exists(e, ev->tid);
+		else if (e != NULL && !e->exists)
+			e->checked = 0; /* created or changed: look again at the next read */
 	}
-	if (path2[0] != '\0')
-		sensor_paths_add(path2, op, tgid);
+	if (path2[0] != '\0') {
+		struct sensor_path *e = sensor_paths_add(path2, op, tgid);
+		if (e != NULL && !e->exists)
+			e->checked = 0;
+	}
 }

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "exec_image.h"
 #include "paths.h"
+#include "procfs.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -20,6 +21,7 @@ static void record(const char *path, enum sensor_op op, int pid)
 /* Returns the PT_INTERP of an ELF file into interp (empty when static or not ELF). */
 static void elf_interp(int fd, const unsigned char *hdr, size_t hlen, char *interp, size_t ilen)
 {
+	static unsigned char phdrs[64 * 64] __attribute__((aligned(8)));
 	uint64_t phoff, off, size;
 	unsigned phnum, phentsize, i;
 
@@ -39,14 +41,15 @@ static void elf_interp(int fd, const unsigned char *hdr, size_t hlen, char *inte
 	} else {
 		return;
 	}
-	if (phnum > 256)
+	if (phnum > 64 || phentsize > 64 || phentsize == 0)
+		return;
+	/* all program headers in one read */
+	if (pread(fd, phdrs, (size_t)phnum * phentsize, (off_t)phoff) != (ssize_t)((size_t)phnum * phentsize))
 		return;
 	for (i = 0; i < phnum; i++) {
-		unsigned char ph[64];
+		const unsigned char *ph = phdrs + (size_t)i * phentsize;
 		uint32_t type;
 
-		if (phentsize > sizeof ph || pread(fd, ph, phentsize, (off_t)(phoff + (uint64_t)i * phentsize)) != phentsize)
-			return;
 		if (hdr[EI_CLASS] == ELFCLASS64) {
 			const Elf64_Phdr *p = (const Elf64_Phdr *)ph;
 			type = p->p_type;
@@ -83,10 +86,10 @@ int sensor_exec_image_inspect(int tid, int pid, const char *path)
 		int fd;
 
 		snprintf(full, sizeof full, "/proc/%d/root%s", tid, cur);
-		fd = open(full, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+		fd = open(full, O_RDONLY | SENSOR_O_LOOP | O_NONBLOCK);
 		/* another user's /proc/<tid>/root is closed to us: its root is almost always ours */
 		if (fd < 0 && (errno == EACCES || errno == EPERM))
-			fd = open(cur, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+			fd = open(cur, O_RDONLY | SENSOR_O_LOOP | O_NONBLOCK);
 		if (fd < 0)
 			return depth == 0 ? -1 : 0;
 		n = pread(fd, hdr, sizeof hdr - 1, 0);

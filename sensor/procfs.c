@@ -15,7 +15,7 @@
 
 static int read_file(const char *path, char *buf, size_t len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | SENSOR_O_LOOP);
 	ssize_t n, total = 0;
 
 	if (fd < 0)
@@ -131,7 +131,7 @@ static int mem_fd(int tid, int fresh)
 	if (mem_fds[slot].fd > 0)
 		return mem_fds[slot].fd;
 	snprintf(path, sizeof path, "/proc/%d/mem", tid);
-	mem_fds[slot].fd = open(path, O_RDONLY | O_CLOEXEC);
+	mem_fds[slot].fd = open(path, O_RDONLY | SENSOR_O_LOOP);
 	if (mem_fds[slot].fd < 0) {
 		int err = errno;
 		mem_fds[slot].fd = 0;
@@ -284,7 +284,7 @@ static void sample_maps(int pid)
 	int fd;
 
 	snprintf(path, sizeof path, "/proc/%d/maps", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | SENSOR_O_LOOP);
 	if (fd >= 0) {
 		ssize_t r;
 		n = 0;

@@ -4,6 +4,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Flags for files the event loop opens and closes again: no O_CLOEXEC, because the app was forked
+ * before the loop started and helpers never exec, while musl emulates O_CLOEXEC with an extra
+ * fcntl call per open (measurable per traced exec). */
+#define SENSOR_O_LOOP 0
+
 /* Reading another process through /proc and process_vm_readv. Results below: 0 ok, -1 failed. */
 
 int sensor_procfs_stat(int pid, int *ppid, unsigned long long *starttime);
