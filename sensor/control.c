@@ -7,6 +7,7 @@
 #include "report.h"
 
 #include <dirent.h>
+#include <stddef.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -154,31 +155,35 @@ static int process_alive(int pid)
 	return kill(pid, 0) == 0 || errno == EPERM;
 }
 
-#define CONTROL_SOCKET ".creach-sensor.sock"
-
-static int control_address(const char *dir, struct sockaddr_un *sa)
+/* An abstract unix socket (no file: `docker cp` of the artifacts dir cannot copy sockets), named
+ * after the mount namespace and the artifacts dir, so that containers sharing the host network
+ * (and so the abstract namespace) do not meet each other's sensor. */
+static socklen_t control_address(const char *dir, struct sockaddr_un *sa)
 {
+	char ns[64];
+	ssize_t n = readlink("/proc/self/ns/mnt", ns, sizeof ns - 1);
+	int len;
+
+	ns[n > 0 ? n : 0] = '\0';
 	memset(sa, 0, sizeof *sa);
 	sa->sun_family = AF_UNIX;
-	return snprintf(sa->sun_path, sizeof sa->sun_path, "%s/%s", dir, CONTROL_SOCKET) <
-			       (int)sizeof sa->sun_path
-		       ? 0
-		       : -1;
+	len = snprintf(sa->sun_path + 1, sizeof sa->sun_path - 1, "creach-sensor:%s:%s", ns, dir);
+	if (len < 0 || len >= (int)sizeof sa->sun_path - 1)
+		len = (int)sizeof sa->sun_path - 2;
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)len);
 }
 
 int sensor_control_listen(const char *dir)
 {
 	struct sockaddr_un sa;
+	socklen_t len = control_address(dir, &sa);
 	int fd;
 
-	if (control_address(dir, &sa) != 0)
-		return -1;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -1;
-	unlink(sa.sun_path); /* left over from an earlier run of this container */
-	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 4) != 0) {
-		LOG_DEBUG("control socket %s: %s (report/status read the last flush)", sa.sun_path, strerror(errno));
+	if (bind(fd, (struct sockaddr *)&sa, len) != 0 || listen(fd, 4) != 0) {
+		LOG_DEBUG("control socket @%s: %s (report/status read the last flush)", sa.sun_path + 1, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -192,8 +197,11 @@ void sensor_control_serve(int lfd)
 
 	if (c < 0)
 		return;
-	/* the client sends one byte; a client that sends nothing is not waited for */
-	if (recv(c, &req, 1, MSG_DONTWAIT) == 1 && req == 'f' && !sensor_report.final)
+	struct pollfd p = { c, POLLIN, 0 };
+
+	/* the client sends one byte right after connecting; one that sends nothing is not waited
+	 * for long (the app's traced calls wait meanwhile) */
+	if (poll(&p, 1, 200) == 1 && recv(c, &req, 1, MSG_DONTWAIT) == 1 && req == 'f' && !sensor_report.final)
 		sensor_report_write();
 	if (send(c, &ok, 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1)
 		LOG_DEBUG("control socket: reply: %s", strerror(errno));
@@ -202,29 +210,24 @@ void sensor_control_serve(int lfd)
 
 void sensor_control_close(int lfd, const char *dir)
 {
-	struct sockaddr_un sa;
-
-	if (lfd < 0)
-		return;
-	close(lfd);
-	if (control_address(dir, &sa) == 0)
-		unlink(sa.sun_path);
+	(void)dir;
+	if (lfd >= 0)
+		close(lfd);
 }
 
 /* Asks the running sensor for a fresh report; quietly does nothing when it cannot. */
 static void request_flush(const char *dir)
 {
 	struct sockaddr_un sa;
+	socklen_t len = control_address(dir, &sa);
 	struct pollfd p;
 	char req = 'f', ok;
 	int fd;
 
-	if (control_address(dir, &sa) != 0)
-		return;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0 && send(fd, &req, 1, MSG_NOSIGNAL) == 1) {
+	if (connect(fd, (struct sockaddr *)&sa, len) == 0 && send(fd, &req, 1, MSG_NOSIGNAL) == 1) {
 		p.fd = fd;
 		p.events = POLLIN;
 		if (poll(&p, 1, 5000) == 1 && recv(fd, &ok, 1, 0) != 1)

@@ -5,6 +5,7 @@
 #include "pid1.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #ifndef SENSOR_VERSION
@@ -54,7 +55,8 @@ int main(int argc, char **argv)
 	}
 	if (sensor_parse_run_options(argc - 2, argv + 2, &o) != 0)
 		return 2;
-	if (o.debug)
+	/* like TINI_VERBOSITY: debugging without changing the image's entrypoint (docker run -e) */
+	if (o.debug || (getenv("CREACH_SENSOR_DEBUG") != NULL && getenv("CREACH_SENSOR_DEBUG")[0] != '\0'))
 		sensor_log_verbosity = SENSOR_LOG_DEBUG;
 	return sensor_pid1_run(&o);
 }
