@@ -135,6 +135,8 @@ function markDirectories(fs: FsIndex, packages: Package[]): void {
   for (const p of packages) {
     let dirs = 0;
     for (const rec of p.fileRecords) {
+      // md5sums and conffiles only ever name files; only bare .list lines can be directories.
+      if (rec.digest || rec.isConfig) continue;
       if (fs.resolve(rec.path).entry?.type === 'dir') {
         rec.isDir = true;
         dirs++;

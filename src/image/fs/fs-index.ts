@@ -53,6 +53,11 @@ export interface ResolveOptions {
 /** Linux's own limit on symlink hops in one lookup (MAXSYMLINKS). */
 export const MAX_SYMLINK_HOPS = 40;
 
+function isLastComponent(parts: string[], from: number): boolean {
+  for (let j = from; j < parts.length; j++) if (parts[j] !== '' && parts[j] !== '.') return false;
+  return true;
+}
+
 const ROOT: FsEntry = { path: '/', type: 'dir', size: 0, mode: 0o755, uid: 0, gid: 0, layer: -1 };
 
 export class FsIndex {
@@ -102,32 +107,33 @@ export class FsIndex {
 
   resolve(path: string, opts: ResolveOptions = {}): ResolveResult {
     const followLast = opts.followLast ?? true;
-    let queue = path.split('/');
-    const stack: string[] = [];
+    let parts = path.split('/');
+    let i = 0;
+    let cur = ''; // canonical prefix, '' = the root
     let hops = 0;
     let escaped = false;
-    while (queue.length > 0) {
-      const c = queue.shift() as string;
+    while (i < parts.length) {
+      const c = parts[i++] as string;
       if (c === '' || c === '.') continue;
       if (c === '..') {
-        if (stack.length === 0) escaped = true;
-        else stack.pop();
+        if (cur === '') escaped = true;
+        else cur = cur.slice(0, cur.lastIndexOf('/'));
         continue;
       }
-      const candidate = '/' + (stack.length ? stack.join('/') + '/' : '') + c;
+      const candidate = `${cur}/${c}`;
       const e = this.byPath.get(candidate);
-      const isLast = queue.every((q) => q === '' || q === '.');
-      if (e && e.type === 'symlink' && (!isLast || followLast)) {
+      if (e !== undefined && e.type === 'symlink' && (followLast || !isLastComponent(parts, i))) {
         if (++hops > MAX_SYMLINK_HOPS) return { path: candidate, entry: e, loop: true, escaped };
         const target = e.linkTarget ?? '';
         // An absolute target means the image root, never the host's.
-        if (target.startsWith('/')) stack.length = 0;
-        queue = target.split('/').concat(queue);
+        if (target.startsWith('/')) cur = '';
+        parts = target.split('/').concat(parts.slice(i));
+        i = 0;
         continue;
       }
-      stack.push(c);
+      cur = candidate;
     }
-    const canonical = '/' + stack.join('/');
+    const canonical = cur === '' ? '/' : cur;
     const entry = this.byPath.get(canonical);
     return entry ? { path: canonical, entry, loop: false, escaped } : { path: canonical, loop: false, escaped };
   }
