@@ -4,6 +4,8 @@
 // this helper started and removes its storage.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +56,19 @@ function bcryptHtpasswd(users: Record<string, string>): string {
 export interface StartRegistryOptions {
   /** distribution's `redirect` storage middleware: blob GETs answer 307 to this base URL + storage path. */
   redirectBlobsTo?: string;
+  /** Serve HTTPS with this certificate and key (PEM files). */
+  tls?: { certificate: string; key: string };
+}
+
+/** GET /v2/ status, over HTTPS without certificate checks when `tls` (a test's own self-signed registry). */
+function probe(host: string, tls: boolean): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = (tls ? httpsGet : httpGet)(`${tls ? 'https' : 'http'}://${host}/v2/`, tls ? { rejectUnauthorized: false } : {}, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+  });
 }
 
 export async function startRegistry(auth: RegistryAuth = { kind: 'none' }, opts: StartRegistryOptions = {}): Promise<TestRegistry> {
@@ -75,7 +90,7 @@ storage:
 http:
   addr: 127.0.0.1:${port}
   secret: creach-test-${port}
-${authYaml}${middleware}`;
+${opts.tls ? `  tls:\n    certificate: ${opts.tls.certificate}\n    key: ${opts.tls.key}\n` : ''}${authYaml}${middleware}`;
   await writeFile(join(dir, 'config.yml'), config);
   let output = '';
   const child: ChildProcess = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -88,9 +103,8 @@ ${authYaml}${middleware}`;
   for (;;) {
     if (exited) throw new Error(`docker-registry exited at start:\n${output.slice(-2000)}`);
     try {
-      const res = await fetch(`http://${host}/v2/`);
-      await res.body?.cancel();
-      if (res.status === 200 || res.status === 401) break;
+      const status = await probe(host, opts.tls !== undefined);
+      if (status === 200 || status === 401) break;
     } catch {
       // not listening yet
     }

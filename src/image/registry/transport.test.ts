@@ -15,12 +15,14 @@ describe('parseChallenge', () => {
 });
 
 describe('scheme choice', () => {
-  it('uses plain HTTP only for loopback or an explicit insecure registry', () => {
-    expect(new RegistryClient('127.0.0.1:5000').baseUrl).toBe('http://127.0.0.1:5000');
-    expect(new RegistryClient('localhost').baseUrl).toBe('http://localhost');
+  it('allows plain HTTP (after HTTPS) only for loopback or an explicit insecure registry', () => {
+    expect(new RegistryClient('127.0.0.1:5000').schemes).toEqual(['https', 'http']);
+    expect(new RegistryClient('localhost').schemes).toEqual(['https', 'http']);
+    expect(new RegistryClient('10.1.2.3:5000').schemes).toEqual(['https']);
     expect(new RegistryClient('10.1.2.3:5000').baseUrl).toBe('https://10.1.2.3:5000');
-    expect(new RegistryClient('reg.internal:5000', { insecureRegistries: ['reg.internal:5000'] }).baseUrl).toBe('http://reg.internal:5000');
-    expect(new RegistryClient('reg.internal:5000', { insecureRegistries: ['reg.internal'] }).baseUrl).toBe('http://reg.internal:5000');
+    expect(new RegistryClient('reg.internal:5000', { insecureRegistries: ['reg.internal:5000'] }).schemes).toEqual(['https', 'http']);
+    expect(new RegistryClient('reg.internal:5000', { insecureRegistries: ['reg.internal'] }).schemes).toEqual(['https', 'http']);
+    expect(new RegistryClient('reg.internal:5000', { insecureRegistries: ['other.internal'] }).schemes).toEqual(['https']);
   });
 });
 

@@ -67,9 +67,27 @@ function causeCode(e: unknown): string | undefined {
   return undefined;
 }
 
+const TLS_MISMATCH = new Set(['EPROTO', 'ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG', 'ECONNRESET', 'HPE_INVALID_CONSTANT']);
+
+function isTlsMismatch(e: unknown): boolean {
+  let cur: unknown = e;
+  for (let i = 0; i < 5 && cur; i++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string' && TLS_MISMATCH.has(code)) return true;
+    if (cur instanceof Error && /wrong version number|packet length too long/i.test(cur.message)) return true;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 export class RegistryClient {
   readonly registry: string;
-  readonly baseUrl: string;
+  /**
+   * Schemes to try, in order. Loopback and --insecure-registry hosts are tried over HTTPS
+   * without certificate checks first, then plain HTTP (as Docker does); others HTTPS only.
+   */
+  readonly schemes: readonly ('https' | 'http')[];
+  private chosenBase: string | undefined;
   private readonly log: Logger;
   private readonly signal: AbortSignal | undefined;
   private readonly authConfigPath: string | undefined;
@@ -80,10 +98,19 @@ export class RegistryClient {
   constructor(registry: string, opts: RegistryOptions = {}) {
     this.registry = registry;
     const insecure = (opts.insecureRegistries ?? []).some((r) => r === registry || r === registryHostname(registry));
-    this.baseUrl = `${insecure || isLoopbackRegistry(registry) ? 'http' : 'https'}://${registry}`;
+    this.schemes = insecure || isLoopbackRegistry(registry) ? ['https', 'http'] : ['https'];
     this.log = opts.log ?? silentLogger;
     this.signal = opts.signal;
     this.authConfigPath = opts.authConfigPath;
+  }
+
+  /** `scheme://host[:port]` of the registry: the scheme that answered the first ping. */
+  get baseUrl(): string {
+    return this.chosenBase ?? `${this.schemes[0]}://${this.registry}`;
+  }
+
+  private get insecure(): boolean {
+    return this.schemes.includes('http');
   }
 
   private credentials(): Promise<Credentials | undefined> {
@@ -95,7 +122,9 @@ export class RegistryClient {
   private async send(url: string, init: HttpSendInit): Promise<HttpResponse> {
     this.log.debug(`registry: ${init.method} ${redactUrl(url)}`);
     try {
-      return await httpSend(url, init, this.signal);
+      // Certificate checks are off only for this registry's own origin, and only when it is insecure.
+      const skipTlsVerify = this.insecure && url.startsWith(`https://${this.registry}/`);
+      return await httpSend(url, init, this.signal, skipTlsVerify);
     } catch (e) {
       // A failing request body (a corrupt layer) keeps its own error.
       if (e instanceof CreachError) throw e;
@@ -121,10 +150,25 @@ export class RegistryClient {
   /** Learn how the registry authenticates from its `/v2/` answer (once per client). */
   private authState(): Promise<AuthState> {
     this.auth ??= (async (): Promise<AuthState> => {
-      const res = await this.send(`${this.baseUrl}/v2/`, { method: 'GET' });
-      await res.discard();
-      if (res.status === 401) return this.stateFromChallenge(res) ?? { kind: 'none' };
-      return { kind: 'none' };
+      for (const scheme of this.schemes) {
+        const base = `${scheme}://${this.registry}`;
+        let res: HttpResponse;
+        try {
+          res = await this.send(`${base}/v2/`, { method: 'GET' });
+        } catch (e) {
+          // A plain-HTTP registry answers a TLS hello with garbage: try the next scheme.
+          if (scheme === 'https' && this.schemes.length > 1 && isTlsMismatch(e)) {
+            this.log.debug(`registry: ${this.registry} does not speak TLS; using plain HTTP`);
+            continue;
+          }
+          throw e;
+        }
+        this.chosenBase = base;
+        await res.discard();
+        if (res.status === 401) return this.stateFromChallenge(res) ?? { kind: 'none' };
+        return { kind: 'none' };
+      }
+      throw new RegistryError('REGISTRY_UNREACHABLE', `registry ${this.registry} answered neither HTTPS nor HTTP`);
     })();
     this.auth.catch(() => (this.auth = undefined));
     return this.auth;
@@ -207,9 +251,9 @@ export class RegistryClient {
    * Other statuses are returned to the caller, who knows what they mean.
    */
   async request(req: RegistryRequest, repository?: string): Promise<HttpResponse> {
+    let state = await this.authState();
     const url = /^https?:\/\//.test(req.path) ? req.path : `${this.baseUrl}${req.path}`;
     const replayable = !(req.body instanceof Readable);
-    let state = await this.authState();
     for (let attempt = 0; ; attempt++) {
       const headers: Record<string, string> = { ...(req.headers ?? {}) };
       const authz = await this.authorization(state, req.scopes, repository);
