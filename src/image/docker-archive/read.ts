@@ -95,7 +95,8 @@ export async function read(path: string, opts: { name?: string } = {}): Promise<
     let name = opts.name;
     if (name && tags.length && matches(tags, name)) name = undefined; // names live in manifest.json, not in annotations
     const r = await readLayoutFiles(files, name);
-    return { image: r.image, names: r.names.length ? r.names : tags };
+    // manifest.json carries full repo:tag names; the layout's ref.name is often only the tag.
+    return { image: r.image, names: opts.name ? [opts.name] : tags.length ? tags : r.names };
   }
   if (!files.has('manifest.json')) {
     throw new CreachError('TAR_NOT_IMAGE', `${path} is a tar but not a container image (no manifest.json or index.json)`, {
