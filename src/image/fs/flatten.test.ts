@@ -160,6 +160,38 @@ describe.each(MODES)('flatten, %s', (_name, mode) => {
   });
 });
 
+describe('flatten, damaged compression and odd members', () => {
+  it('a gzip layer cut short is TAR_TRUNCATED for that layer', async () => {
+    const l0 = await layerTar([{ name: 'ok', body: 'fine' }]);
+    const l1 = await layerTar([{ name: 'big', body: Buffer.alloc(200_000, 7) }, { name: 'after', body: 'x' }]);
+    const img = await imageOf([l0, l1], { gzip: true, damageBlob: (b, i) => (i === 1 ? b.subarray(0, Math.floor(b.length / 2)) : b) });
+    const err = await flatten(img).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CreachError);
+    expect((err as CreachError).code).toBe('TAR_TRUNCATED');
+    expect((err as CreachError).message).toContain('layer 1');
+  });
+
+  it('members of types the index does not hold are gaps, not silently dropped', async () => {
+    const tarBuf = Buffer.concat([rawHeader({ name: 'vol', typeflag: 'V' }), rawHeader({ name: 'a', typeflag: '0', size: 1 }), padded(Buffer.from('a')), Buffer.alloc(1024)]);
+    for (const mode of [{}, { fileBacked: true }]) {
+      const fs = await flatten(await imageOf([tarBuf], mode));
+      expect(fs.get('/a')?.type).toBe('file');
+      expect(fs.gaps).toEqual([expect.objectContaining({ layer: 0, message: expect.stringContaining('unsupported type "V"') })]);
+    }
+  });
+
+  it('a hard link to a file of a lower layer takes its size; a dangling one is a gap', async () => {
+    const l0 = await layerTar([{ name: 'bin/busybox', body: 'b'.repeat(900), mode: 0o755 }]);
+    const l1 = await layerTar([
+      { name: 'bin/sh', type: 'link', linkname: 'bin/busybox' },
+      { name: 'bin/ghost', type: 'link', linkname: 'bin/nothing' },
+    ]);
+    const fs = await flatten(await imageOf([l0, l1]));
+    expect(fs.get('/bin/sh')).toMatchObject({ type: 'hardlink', linkTarget: '/bin/busybox', size: 900, mode: 0o755, layer: 1 });
+    expect(fs.gaps).toEqual([expect.objectContaining({ location: '/bin/ghost', layer: 1 })]);
+  });
+});
+
 describe('flatten progress and cancellation', () => {
   it('reports one progress step per layer and stops when aborted', async () => {
     const l = await layerTar([{ name: 'a', body: 'x' }]);

@@ -86,10 +86,15 @@ export interface ImageOfOptions {
   gzip?: boolean;
   /** Expose each layer's uncompressed tar as a region of one file on disk (docker-save path). */
   fileBacked?: boolean;
+  /** Damage a stored blob after compression (e.g. cut a gzip stream short). */
+  damageBlob?: (blob: Buffer, index: number) => Buffer;
 }
 
 export async function imageOf(layers: Buffer[], opts: ImageOfOptions = {}): Promise<Image> {
-  const blobs = layers.map((l) => (opts.gzip ? gzipSync(l) : l));
+  const blobs = layers.map((l, i) => {
+    const b = opts.gzip ? gzipSync(l) : l;
+    return opts.damageBlob ? opts.damageBlob(b, i) : b;
+  });
   const byDigest = new Map(blobs.map((b) => [sha256(b), b]));
   const config = Buffer.from(
     JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: layers.map((l) => sha256(l)) } }),
