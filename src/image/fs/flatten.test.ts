@@ -192,6 +192,24 @@ describe('flatten, damaged compression and odd members', () => {
   });
 });
 
+describe('flatten, AUFS metadata and captured hard links', () => {
+  it('drops AUFS bookkeeping entries and reports a wanted hard link whose target was not kept', async () => {
+    const l = await layerTar([
+      { name: '.wh..wh.plnk/', type: 'directory' },
+      { name: '.wh..wh.plnk/1234.5', body: 'x' },
+      { name: 'var/lib/dpkg/status-old', body: 'Package: a\n' },
+      { name: 'var/lib/dpkg/status', type: 'link', linkname: 'var/lib/dpkg/status-old' },
+    ]);
+    const fs = await flatten(await imageOf([l]), { capture: (p) => p === '/var/lib/dpkg/status' });
+    expect([...fs.entries()].some((e) => e.path.includes('.wh.'))).toBe(false);
+    expect(fs.gaps).toEqual([expect.objectContaining({ location: '/var/lib/dpkg/status', message: expect.stringContaining('content was not kept') })]);
+    // when the target is kept, the link reads through to it
+    const fs2 = await flatten(await imageOf([l]), { capture: (p) => p.startsWith('/var/lib/dpkg/status') });
+    expect(fs2.content('/var/lib/dpkg/status')?.toString()).toBe('Package: a\n');
+    expect(fs2.gaps).toEqual([]);
+  });
+});
+
 describe('flatten progress and cancellation', () => {
   it('reports one progress step per layer and stops when aborted', async () => {
     const l = await layerTar([{ name: 'a', body: 'x' }]);

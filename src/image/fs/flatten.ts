@@ -23,6 +23,7 @@ export interface FlattenOptions extends OpContext {
 
 const WHITEOUT = '.wh.';
 const OPAQUE = '.wh..wh..opq';
+const AUFS_META = '.wh..wh.';
 
 interface FileRegion {
   path: string;
@@ -60,7 +61,7 @@ export async function flatten(image: Image, opts: FlattenOptions = {}): Promise<
     if (opts.signal?.aborted) throw aborted();
     const layer = layers[i]!;
     const changes = await readLayer(layer, i, capture, fs, opts.signal);
-    applyLayer(fs, changes, i);
+    applyLayer(fs, changes, i, capture);
     log.debug(`flatten: layer ${i} applied: ${changes.members.length} members, ${changes.whiteouts.length} whiteouts, ${changes.opaques.length} opaque dirs`);
     progress({ phase: 'flatten', done: i + 1, total: layers.length, unit: 'items' });
   }
@@ -79,6 +80,8 @@ async function readLayer(layer: Layer, index: number, capture: (p: string) => bo
       changes.opaques.push(parentPath(m.path));
       return;
     }
+    // AUFS bookkeeping (.wh..wh.plnk, .wh..wh.aufs, .wh..wh.orph): never part of the filesystem.
+    if (name.startsWith(AUFS_META) || m.path.includes(`/${AUFS_META}`)) return;
     if (name.startsWith(WHITEOUT)) {
       changes.whiteouts.push(joinPath(parentPath(m.path), name.slice(WHITEOUT.length)));
       return;
@@ -117,7 +120,7 @@ async function readLayer(layer: Layer, index: number, capture: (p: string) => bo
   return changes;
 }
 
-function applyLayer(fs: FsIndex, changes: LayerChanges, layer: number): void {
+function applyLayer(fs: FsIndex, changes: LayerChanges, layer: number, capture: (p: string) => boolean): void {
   // Whiteouts first: they only ever concern lower layers, and at this point fs holds exactly those.
   for (const dir of changes.opaques) fs.removeChildren(dir);
   for (const p of changes.whiteouts) fs.remove(p);
@@ -134,6 +137,10 @@ function applyLayer(fs: FsIndex, changes: LayerChanges, layer: number): void {
         entry.mode = t.mode;
       } else {
         fs.addGap({ location: m.path, layer, message: `hard link to ${target}, which is not a file in the image` });
+      }
+      if (capture(m.path) && !fs.hasBody(entry.linkTarget)) {
+        // A wanted file (say a package DB) stored as a hard link to a file nobody asked to keep.
+        fs.addGap({ location: m.path, layer, message: `hard link to ${entry.linkTarget}, whose content was not kept; ${m.path} cannot be read` });
       }
     }
     fs.put(entry, body);

@@ -100,6 +100,11 @@ export class FsIndex {
     return this.bodies.get(p) ?? this.bodies.get(r.path);
   }
 
+  /** Whether the body stored at exactly this path was captured. */
+  hasBody(path: string): boolean {
+    return this.bodies.has(normalizePath(path));
+  }
+
   /** Paths whose bodies were captured. */
   capturedPaths(): string[] {
     return [...this.bodies.keys()];
