@@ -18,6 +18,17 @@ static void emit(struct sensor_sock_filter *prog, int *n, uint16_t code, uint8_t
 	(*n)++;
 }
 
+/* stat-like calls with AT_EMPTY_PATH act on an fd (glibc's fstat is newfstatat(fd, "", …,
+ * AT_EMPTY_PATH), which the open that made the fd already recorded: the filter lets them through
+ * without a stop. The rare lookup of a real name with that flag set loses only stat evidence. */
+static int skips_empty_path(const struct sensor_syscall *row)
+{
+	return (row->cls & SC_STAT) && row->flags >= 0;
+}
+
+#define AT_EMPTY_PATH_ 0x1000
+#define BPF_JSET_K_ 0x45
+
 int sensor_filter_install(uint32_t action, unsigned long flags)
 {
 	struct sensor_sock_filter prog[MAX_INSNS];
@@ -27,19 +38,38 @@ int sensor_filter_install(uint32_t action, unsigned long flags)
 	emit(prog, &n, SENSOR_BPF_LD_W_ABS, 0, 0, offsetof(struct sensor_seccomp_data, arch));
 	for (a = 0; a < sensor_nabis; a++) {
 		const struct sensor_abi *abi = &sensor_abis[a];
-		int rows = abi->nrows;
-		int block = 1 + (abi->x32 ? 1 : 0) + rows + 2;
+		int special = 0, generic, j = 0, block;
 
-		if (n + block + 2 > MAX_INSNS || rows + 1 > 255) {
+		for (i = 0; i < abi->nrows; i++)
+			special += skips_empty_path(&abi->rows[i]);
+		generic = abi->nrows - special;
+		block = 1 + (abi->x32 ? 1 : 0) + 5 * special + generic + 2;
+		if (n + block + 2 > MAX_INSNS || block > 255) {
 			errno = E2BIG;
 			return -1;
 		}
 		emit(prog, &n, SENSOR_BPF_JEQ_K, 0, (uint8_t)block, abi->audit_arch);
 		emit(prog, &n, SENSOR_BPF_LD_W_ABS, 0, 0, offsetof(struct sensor_seccomp_data, nr));
 		if (abi->x32) /* x32 calls go to the handler, which maps them onto the x86_64 rows */
-			emit(prog, &n, SENSOR_BPF_JGE_K, (uint8_t)(rows + 1), 0, SENSOR_X32_SYSCALL_BIT);
-		for (i = 0; i < rows; i++)
-			emit(prog, &n, SENSOR_BPF_JEQ_K, (uint8_t)(rows - i), 0, (uint32_t)abi->rows[i].nr);
+			emit(prog, &n, SENSOR_BPF_JGE_K, (uint8_t)(5 * special + generic + 1), 0, SENSOR_X32_SYSCALL_BIT);
+		for (i = 0; i < abi->nrows; i++) {
+			const struct sensor_syscall *row = &abi->rows[i];
+			if (!skips_empty_path(row))
+				continue;
+			/* little-endian: the low word of args[flags] holds the AT_ flags */
+			emit(prog, &n, SENSOR_BPF_JEQ_K, 0, 4, (uint32_t)row->nr);
+			emit(prog, &n, SENSOR_BPF_LD_W_ABS, 0, 0,
+			     (uint32_t)(offsetof(struct sensor_seccomp_data, args) + 8 * (unsigned)row->flags));
+			emit(prog, &n, BPF_JSET_K_, 0, 1, AT_EMPTY_PATH_);
+			emit(prog, &n, SENSOR_BPF_RET_K, 0, 0, SENSOR_SECCOMP_RET_ALLOW);
+			emit(prog, &n, SENSOR_BPF_RET_K, 0, 0, action);
+		}
+		for (i = 0; i < abi->nrows; i++) {
+			if (skips_empty_path(&abi->rows[i]))
+				continue;
+			emit(prog, &n, SENSOR_BPF_JEQ_K, (uint8_t)(generic - j), 0, (uint32_t)abi->rows[i].nr);
+			j++;
+		}
 		emit(prog, &n, SENSOR_BPF_RET_K, 0, 0, SENSOR_SECCOMP_RET_ALLOW);
 		emit(prog, &n, SENSOR_BPF_RET_K, 0, 0, action);
 		/* the next block starts by comparing the arch again: reload it (the accumulator holds nr) */
