@@ -26,6 +26,7 @@ export interface FetchedManifest {
 
 /** GET a manifest by tag or digest; IMAGE_NOT_FOUND on 404; the digest is verified when known. */
 export async function fetchManifest(client: RegistryClient, ref: Reference, identifier: string): Promise<FetchedManifest> {
+  if (identifier.includes(':')) checkDigestForm(identifier, `a reference into ${ref.registry}/${ref.repository}`);
   const shown = `${ref.registry}/${ref.repository}${identifier.includes(':') ? `@${identifier}` : `:${identifier}`}`;
   const res = await client.request(
     { method: 'GET', path: `/v2/${ref.repository}/manifests/${identifier}`, scopes: [pullScope(ref.repository)], headers: { accept: MANIFEST_ACCEPT } },
@@ -86,8 +87,20 @@ function verifyDigest(source: Readable, expected: string, what: string): Readabl
   return source.pipe(t);
 }
 
+const DIGEST_FORM = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
+
+/** Digests come from manifests (untrusted) and become URL path segments: check their form. */
+export function checkDigestForm(digest: string, where: string): void {
+  if (!DIGEST_FORM.test(digest)) {
+    throw new CreachError('IMAGE_FORMAT', `${where} names ${JSON.stringify(digest).slice(0, 100)}, which is not a digest`, {
+      hint: 'the image metadata is malformed',
+    });
+  }
+}
+
 /** Open a blob as a stream (follows storage redirects; digest checked as it streams). */
 export async function openBlob(client: RegistryClient, ref: Reference, digest: string): Promise<Readable> {
+  checkDigestForm(digest, `a manifest of ${ref.registry}/${ref.repository}`);
   const res = await client.request({ method: 'GET', path: `/v2/${ref.repository}/blobs/${digest}`, scopes: [pullScope(ref.repository)], followRedirects: true }, ref.repository);
   if (res.status === 404) {
     await res.discard();

@@ -6,7 +6,7 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { CreachError } from '../../errors.js';
 import type { Progress } from '../../log.js';
 import { isIndexMediaType, isManifestMediaType, MediaType, type Descriptor, type Image, type ImageIndex, type ImageOrIndex } from '../image.js';
-import { fetchManifest, openBlob } from './read.js';
+import { checkDigestForm, fetchManifest, openBlob } from './read.js';
 import { formatReference, parseReference, type Reference } from './reference.js';
 import type { HttpResponse } from './http-send.js';
 import { RegistryError } from './registry-error.js';
@@ -196,6 +196,7 @@ class Pusher {
   }
 
   async pushBlobs(blobs: BlobToPush[]): Promise<void> {
+    for (const b of blobs) checkDigestForm(b.digest, `an image pushed to ${this.target.registry}/${this.repo}`);
     const unique = [...new Map(blobs.map((b) => [b.digest, b])).values()];
     const limit = this.opts.concurrency ?? 3;
     const missing: BlobToPush[] = [];
