@@ -35,6 +35,8 @@ describe('catalog over a flattened image', () => {
     const fs = await flatten(await imageOf([base, upper], { fileBacked: true }), { capture: wantsContent });
     expect(fs.content('/usr/lib/x86_64-linux-gnu/libz.so.1.2.11')).toBeUndefined();
     expect(fs.content('/var/lib/dpkg/info/libc6:arm64.postinst')).toBeUndefined();
+    // exactly the files the catalogers need were kept in memory (the whited-out list is gone)
+    expect(fs.capturedPaths().sort()).toEqual(['/usr/lib/os-release', '/var/lib/dpkg/info/libc6:arm64.list', '/var/lib/dpkg/status']);
     const r = await catalog(fs);
     expect(r.distro).toMatchObject({ id: 'debian', versionId: '12', prettyName: 'Debian GNU/Linux 12 (bookworm)' });
     expect(r.packages).toHaveLength(9);
