@@ -109,13 +109,19 @@ describe('registry round trip (open registry)', () => {
     expect(await (await imageOf(byDigest)).digest()).toBe(res.digest);
   });
 
-  it('round-trips a 2-platform index with the index put last', async () => {
-    const amd = await memoryImage({ layers: [{ 'bin/app': 'amd64 binary' }], platform: { os: 'linux', architecture: 'amd64' } });
-    const arm = await memoryImage({ layers: [{ 'bin/app': 'arm64 binary' }], platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } });
-    const index = await memoryIndex([
-      { image: amd.image, platform: { os: 'linux', architecture: 'amd64' } },
-      { image: arm.image, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
-    ]);
+  it.each([
+    ['OCI index', false],
+    ['Docker manifest list', true],
+  ])('round-trips a 2-platform %s with the index put last', async (_name, docker) => {
+    const amd = await memoryImage({ layers: [{ 'bin/app': 'amd64 binary' }], platform: { os: 'linux', architecture: 'amd64' }, docker });
+    const arm = await memoryImage({ layers: [{ 'bin/app': 'arm64 binary' }], platform: { os: 'linux', architecture: 'arm64', variant: 'v8' }, docker });
+    const index = await memoryIndex(
+      [
+        { image: amd.image, platform: { os: 'linux', architecture: 'amd64' } },
+        { image: arm.image, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
+      ],
+      docker,
+    );
     const ref = `${repo('idx')}:multi`;
     const { log, lines } = recorder();
     const res = await write(ref, { kind: 'index', index }, { log });
@@ -129,6 +135,7 @@ describe('registry round trip (open registry)', () => {
     expect(back.kind).toBe('index');
     await assertValid(back);
     if (back.kind !== 'index') return;
+    expect(await back.index.mediaType()).toBe(docker ? MediaType.DOCKER_MANIFEST_LIST : MediaType.OCI_INDEX);
     const im = await back.index.indexManifest();
     expect(im.manifests.map((d) => `${d.platform?.os}/${d.platform?.architecture}`)).toEqual(['linux/amd64', 'linux/arm64']);
     const armBack = await back.index.image(im.manifests[1].digest);
