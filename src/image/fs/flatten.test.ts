@@ -210,6 +210,15 @@ describe('flatten, AUFS metadata and captured hard links', () => {
   });
 });
 
+describe('flatten, a file-backed layer that is compressed after all', () => {
+  it('falls back to the stream path instead of misreading gzip bytes as tar headers', async () => {
+    const l = await layerTar([{ name: 'etc/os-release', body: 'ID=alpine\n' }]);
+    const img = await imageOf([l], { gzip: true, fileBacked: true });
+    const fs = await flatten(img, { capture: (p) => p === '/etc/os-release' });
+    expect(fs.content('/etc/os-release')?.toString()).toBe('ID=alpine\n');
+  });
+});
+
 describe('flatten progress and cancellation', () => {
   it('reports one progress step per layer and stops when aborted', async () => {
     const l = await layerTar([{ name: 'a', body: 'x' }]);

@@ -8,7 +8,9 @@
 //   the directory itself and what this layer puts in it stay.
 // - A member replaces what was at its path; a directory over a directory merges.
 // - Hard links point at their target's entry (size copied from it); symlinks are kept as is.
+import { open } from 'node:fs/promises';
 import { CreachError } from '../../errors.js';
+import { compressionOfBytes } from '../compression.js';
 import type { OpContext } from '../../log.js';
 import { silentLogger, silentProgress } from '../../log.js';
 import type { Image, Layer } from '../image.js';
@@ -38,6 +40,15 @@ async function fileRegionOf(layer: Layer): Promise<FileRegion | undefined> {
   if (v && typeof v === 'object') {
     const r = v as Partial<FileRegion>;
     if (typeof r.path === 'string' && typeof r.offset === 'number' && typeof r.length === 'number') {
+      // Only a plain tar can be walked by seeking; a compressed blob goes through the stream path.
+      const head = Buffer.alloc(4);
+      const fh = await open(r.path, 'r');
+      try {
+        await fh.read(head, 0, 4, r.offset);
+      } finally {
+        await fh.close();
+      }
+      if (compressionOfBytes(head) !== 'none') return undefined;
       return { path: r.path, offset: r.offset, length: r.length };
     }
   }

@@ -114,12 +114,13 @@ export async function imageOf(layers: Buffer[], opts: ImageOfOptions = {}): Prom
     const file = join(dir, 'image.tar');
     const parts: Buffer[] = [];
     let offset = 0;
-    for (const l of layers) {
+    // (With gzip too, the stored blob lies there: a source may expose a region that is not a plain tar.)
+    for (const b of blobs) {
       parts.push(Buffer.alloc(1536, 0xaa));
       offset += 1536;
-      regions.set(sha256(l), { path: file, offset, length: l.length });
-      parts.push(l);
-      offset += l.length;
+      regions.set(sha256(b), { path: file, offset, length: b.length });
+      parts.push(b);
+      offset += b.length;
     }
     parts.push(Buffer.alloc(1024, 0xbb));
     await writeFile(file, Buffer.concat(parts));
