@@ -148,8 +148,25 @@ static void sample_live_processes(void)
 	}
 }
 
+/* Calls already waiting for the sensor (other processes of the app) are recorded before the
+ * final report, not lost to the SIGKILL that follows. */
+static void drain_engine(void)
+{
+	int i;
+
+	for (i = 0; i < 100000 && engine != NULL && engine->fd != NULL && engine->on_ready != NULL; i++) {
+		struct pollfd p;
+		p.fd = engine->fd();
+		p.events = POLLIN;
+		if (p.fd < 0 || poll(&p, 1, 0) != 1)
+			break;
+		engine->on_ready(p.revents);
+	}
+}
+
 static void finish(void)
 {
+	drain_engine();
 	sample_live_processes();
 	if (!killed) {
 		killed = 1;

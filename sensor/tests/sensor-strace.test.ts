@@ -45,6 +45,15 @@ describe('parseStrace', () => {
     expect(files.some((e) => e.path.startsWith('/dev/'))).toBe(false);
   });
 
+  it('returns failed opens and execs only when asked, with the named path', () => {
+    const text = testdata('strace-shell-pipes.sh.txt');
+    expect(parseStrace(text).some((e) => e.failed)).toBe(false);
+    const failed = parseStrace(text, { includeFailed: true }).filter((e) => e.failed);
+    expect(failed.length).toBeGreaterThan(0);
+    // the loader probes glibc-hwcaps directories that do not exist
+    expect(failed.every((e) => e.path.startsWith('/'))).toBe(true);
+  });
+
   it('unescapes strace strings as bytes decoded as UTF-8', () => {
     expect(unescape('caf\\303\\251 tab\\there \\"q\\" back\\\\slash new\\nline')).toBe('café tab\there "q" back\\slash new\nline');
     expect(unescape('bad-\\377-utf8')).toBe('bad-\uFFFD-utf8');

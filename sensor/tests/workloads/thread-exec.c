@@ -1,0 +1,41 @@
+/* A non-main thread calls execve while other threads keep opening files: the kernel kills the
+ * other threads and the exec'ing thread takes over the thread-group id (de_thread), so a tracer
+ * keyed by thread id sees the exec come from one tid and the new program run under another. */
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include "expect.h"
+
+extern char **environ;
+
+static void *spinner(void *arg) {
+    (void)arg;
+    for (;;) {
+        int fd = open("/tmp/creach-thread-exec/spin.txt", O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) close(fd);
+        usleep(1000);
+    }
+    return NULL;
+}
+
+static void *execer(void *arg) {
+    (void)arg;
+    usleep(20 * 1000);
+    expect("exec", "/w/probe");
+    expect("read", "/tmp/creach-thread-exec/after-exec.txt");
+    char *args[] = {"/w/probe", "--open", "/tmp/creach-thread-exec/after-exec.txt", NULL};
+    execve("/w/probe", args, environ);
+    DIE("execve from a thread");
+}
+
+int main(void) {
+    if (mkdir("/tmp/creach-thread-exec", 0755) < 0 && errno != EEXIST) DIE("mkdir");
+    write_file("/tmp/creach-thread-exec/spin.txt", "s\n");
+    write_file("/tmp/creach-thread-exec/after-exec.txt", "a\n");
+    expect("read", "/tmp/creach-thread-exec/spin.txt");
+    pthread_t t[4];
+    for (int i = 0; i < 3; i++) pthread_create(&t[i], NULL, spinner, NULL);
+    pthread_create(&t[3], NULL, execer, NULL);
+    pthread_join(t[3], NULL);
+    return 98;
+}
