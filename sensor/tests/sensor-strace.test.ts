@@ -46,12 +46,13 @@ describe('parseStrace', () => {
   });
 
   it('returns failed opens and execs only when asked, with the named path', () => {
-    const text = testdata('strace-shell-pipes.sh.txt');
+    // posix_spawnp with PATH=/nonexistent:/w tries /nonexistent/probe first
+    const text = testdata('strace-spawn.txt');
     expect(parseStrace(text).some((e) => e.failed)).toBe(false);
     const failed = parseStrace(text, { includeFailed: true }).filter((e) => e.failed);
-    expect(failed.length).toBeGreaterThan(0);
-    // the loader probes glibc-hwcaps directories that do not exist
-    expect(failed.every((e) => e.path.startsWith('/'))).toBe(true);
+    expect(failed.map((e) => `${e.op} ${e.path}`)).toContain('exec /nonexistent/probe');
+    const ok = parseStrace(text).filter((e) => e.op === 'exec' && e.path === '/w/probe');
+    expect(ok).toHaveLength(3);
   });
 
   it('unescapes strace strings as bytes decoded as UTF-8', () => {

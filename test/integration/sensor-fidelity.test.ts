@@ -31,6 +31,9 @@ const WORKLOADS: Workload[] = [
   { name: 'a dynamic program (ls, shared libraries via the loader)', cmd: ['/bin/ls', '-l', '/etc/apt'], alsoExpect: [LOADER] },
   { name: 'a Python program importing modules', cmd: ['python3', '/w/py-imports.py'], alsoExpect: [LOADER] },
   { name: 'a daemon (double fork) that outlives its parent', cmd: ['/w/daemon'] },
+  { name: 'write-side calls (rename, unlink, mkdir, truncate, chmod, chown, link, symlink) and stat-side calls', cmd: ['/w/write-side'] },
+  { name: 'a thread that execs while its sibling threads open files (de_thread)', cmd: ['/w/thread-exec'] },
+  { name: 'a 64-bit program making i386 syscalls through int $0x80', cmd: ['/w/int80'] },
   { name: 'paths with spaces, quotes, a newline, UTF-8, a non-UTF-8 byte and 3,000+ bytes', cmd: ['/w/odd-paths'] },
 ];
 
@@ -81,12 +84,18 @@ async function compare(w: Workload, engine: Engine) {
   expect(run.exitCode, `sensor exit status; stderr: ${run.stderr}`).toBe(s.exitCode);
 
   const expected = expectedFiles(parseStrace(s.strace), s.directories);
+  // Paths whose every open/exec failed: lookups, not use (a package must not become reachable
+  // because the loader probed a directory it does not have).
+  const all = parseStrace(s.strace, { includeFailed: true });
+  const succeeded = new Set(all.filter((e) => !e.failed).flatMap((e) => [e.path, e.resolved ?? e.path]));
+  const failedOnly = [...new Set(all.filter((e) => e.failed && !succeeded.has(e.path)).map((e) => e.path))];
   const announced = expectLines(run.stdout);
   const canon = await canonicalize(image, [
     ...report.files.map((f) => f.path),
     ...expected.flatMap((e) => [e.path, ...(e.resolved ? [e.resolved] : [])]),
     ...announced.map((a) => a.path),
     ...(w.alsoExpect ?? []).map((a) => a.path),
+    ...failedOnly,
   ]);
   const index = new ReportIndex(report, canon);
 
@@ -107,6 +116,12 @@ async function compare(w: Workload, engine: Engine) {
   for (const f of report.files) {
     if (/^\/(proc|sys|dev)(\/|$)/.test(f.path)) missing.push(`${f.path} is in the report (/proc, /sys and /dev are left out)`);
     if (f.path.startsWith('/opt/_instrumented/')) missing.push(`${f.path} is in the report (the sensor's own files are left out)`);
+  }
+  const failedCanon = new Set(failedOnly.map((p) => index.canonical(p)));
+  for (const f of report.files) {
+    if (f.failed || !failedCanon.has(index.canonical(f.path))) continue;
+    const used = f.ops.filter((o) => o !== 'stat');
+    if (used.length) missing.push(`${f.path} is reported as ${used.join(',')} but every open/exec of it failed (strace); it should be failed:true or stat`);
   }
   const pids = new Set(report.processes.map((p) => p.pid));
   for (const f of report.files) {

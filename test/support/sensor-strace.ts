@@ -19,6 +19,8 @@ export interface StraceEvent {
   readWrite?: boolean;
   /** For execs: the new argv. */
   argv?: string[];
+  /** Only with includeFailed: the call failed (ENOENT, EACCES…); path is the named path. */
+  failed?: boolean;
 }
 
 interface Line {
@@ -166,6 +168,8 @@ function flagsOp(flags: string): { op: StraceOp; readWrite?: boolean } | undefin
 export interface ParseOptions {
   /** The workload's initial cwd (docker run -w; `/` by default). */
   cwd?: string;
+  /** Also return failed opens/execs (with failed: true), e.g. to check they are not reported as use. */
+  includeFailed?: boolean;
 }
 
 /** Every successful open/exec of a path, in order. Failed calls and fds that are not paths are dropped. */
@@ -202,7 +206,13 @@ export function parseStrace(text: string, opts: ParseOptions = {}): StraceEvent[
       case 'creat':
       case 'openat':
       case 'openat2': {
-        if (!ok) break;
+        if (!ok) {
+          const named = quoted(line.syscall === 'open' || line.syscall === 'creat' ? a[0] : a[1]);
+          const base = line.syscall === 'open' || line.syscall === 'creat' ? cwdOf(line.pid) : fdPath(a[0]);
+          if (opts.includeFailed && named !== undefined && base !== undefined)
+            events.push({ pid: line.pid, syscall: line.syscall, path: path.posix.resolve(base, named), op: 'read', failed: true });
+          break;
+        }
         const flags = line.syscall === 'open' ? a[1] ?? '' : line.syscall === 'creat' ? 'O_CREAT|O_WRONLY|O_TRUNC' : line.syscall === 'openat' ? a[2] ?? '' : a[2] ?? '';
         const kind = flagsOp(flags);
         const resolved = line.retDecoration;
@@ -215,7 +225,7 @@ export function parseStrace(text: string, opts: ParseOptions = {}): StraceEvent[
       }
       case 'execve':
       case 'execveat': {
-        if (line.ret !== '0') break;
+        if (line.ret !== '0' && !opts.includeFailed) break;
         let p: string | undefined;
         if (line.syscall === 'execve') {
           const named = quoted(a[0]);
@@ -231,7 +241,8 @@ export function parseStrace(text: string, opts: ParseOptions = {}): StraceEvent[
         const argv = arr.startsWith('[') && arr.endsWith(']') && !arr.endsWith('...]')
           ? splitArgs(arr.slice(1, -1)).map((x) => quoted(x) ?? x)
           : undefined;
-        if (p) events.push({ pid: line.pid, syscall: line.syscall, path: p, op: 'exec', argv });
+        if (p && line.ret !== '0') events.push({ pid: line.pid, syscall: line.syscall, path: p, op: 'exec', failed: true });
+        else if (p) events.push({ pid: line.pid, syscall: line.syscall, path: p, op: 'exec', argv });
         break;
       }
       default:
