@@ -3,7 +3,7 @@ import { fsIndexFromFiles } from '../../image/fs/memory-fs.js';
 import type { Distro } from '../os-release.js';
 import { fixture } from '../test-fixtures.js';
 import { catalogRpm, wants } from './catalog.js';
-import { parseSourceRpm } from './package.js';
+import { parseSourceRpm, rpmNamespace } from './package.js';
 
 const mariner: Distro = { id: 'mariner', versionId: '2.0', idLike: [], source: '/etc/os-release' };
 
@@ -83,6 +83,12 @@ describe('rpm cataloger', () => {
     expect(r.packages).toEqual([]);
     expect(r.gaps.map((g) => g.location).sort()).toEqual(['/var/lib/rpm/Packages', '/var/lib/rpm/rpmdb.sqlite']);
     expect(r.gaps.every((g) => g.code === 'DB_MALFORMED')).toBe(true);
+  });
+
+  it('names the vendor as purl namespace (Red Hat as its own purls do)', () => {
+    expect(rpmNamespace({ id: 'rhel', versionId: '9.4', idLike: ['fedora'], source: '' })).toBe('redhat');
+    expect(rpmNamespace({ id: 'fedora', versionId: '40', idLike: [], source: '' })).toBe('fedora');
+    expect(rpmNamespace(undefined)).toBeUndefined();
   });
 
   it('parses source rpm names', () => {

@@ -1,5 +1,5 @@
 // An rpm header → a Package. purl (as syft writes it, qualifiers sorted):
-// pkg:rpm/<distro id>/<name>@<version>-<release>?arch=…&distro=…&epoch=…&upstream=<source rpm>
+// pkg:rpm/<vendor>/<name>@<version>-<release>?arch=…&distro=…&epoch=…&upstream=<source rpm>
 // The namespace is left out when the image names no distro.
 import type { FileRecord, Package } from '../generic.js';
 import type { Distro } from '../os-release.js';
@@ -17,10 +17,18 @@ export function parseSourceRpm(s: string): { name: string; version: string } | u
   return { name: base.slice(0, ver), version: base.slice(ver + 1) };
 }
 
+/** The purl namespace is the vendor: os-release ID, except where the vendor's own purls differ (Red Hat: "redhat"). */
+const VENDOR_NAMESPACE: Record<string, string> = { rhel: 'redhat' };
+
+export function rpmNamespace(distro: Distro | undefined): string | undefined {
+  return distro ? (VENDOR_NAMESPACE[distro.id] ?? distro.id) : undefined;
+}
+
 export function rpmPurl(e: RpmEntry, distro: Distro | undefined): string {
+  const namespace = rpmNamespace(distro);
   return purl({
     type: 'rpm',
-    ...(distro ? { namespace: distro.id } : {}),
+    ...(namespace ? { namespace } : {}),
     name: e.name,
     version: e.release ? `${e.version}-${e.release}` : e.version,
     qualifiers: {
