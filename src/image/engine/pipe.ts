@@ -7,7 +7,7 @@ import type { Image, Platform } from '../image.js';
 import { rewriteLegacyArchive, type RewriteResult } from '../docker-archive/rewrite.js';
 import { decodeHeader, cleanName } from '../tar/header.js';
 import { EngineClient, type ImageInspect } from './client.js';
-import { counting, notFound } from './read.js';
+import { notFound } from './read.js';
 
 export interface PipeOptions extends OpContext {
   dockerHost?: string;
@@ -33,7 +33,16 @@ export async function pipeThroughEngine(
   if (!inspect) throw notFound(name, client.where);
   const platform: Platform = { os: inspect.Os ?? 'linux', architecture: inspect.Architecture ?? 'amd64', ...(inspect.Variant ? { variant: inspect.Variant } : {}) };
   const res = await client.export(name);
-  const it = res.pipe(counting(`exporting ${name}`, undefined, opts))[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const phase = `instrumenting ${name}`;
+  let done = 0;
+  async function* counted(): AsyncGenerator<Buffer> {
+    for await (const c of res) {
+      done += (c as Buffer).length;
+      opts.progress?.({ phase, done, unit: 'bytes' });
+      yield c as Buffer;
+    }
+  }
+  const it = counted();
   // Look at the first header: Docker 25+ exports (OCI layout first) take the general path.
   const head: Buffer[] = [];
   let len = 0;
