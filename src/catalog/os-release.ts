@@ -69,8 +69,7 @@ export function fromRedhatRelease(text: string, source: string): Distro | undefi
   if (!m) return undefined;
   const name = m[1]!.toLowerCase();
   const id = name.includes('red hat') ? 'rhel' : name.includes('centos') ? 'centos' : name.includes('fedora') ? 'fedora' : name.includes('rocky') ? 'rocky' : name.includes('alma') ? 'almalinux' : name.split(/\s+/)[0]!;
-  const version = id === 'fedora' ? m[2]! : m[2]!;
-  return { id, versionId: version, idLike: [], prettyName: t, source };
+  return { id, versionId: m[2]!, idLike: [], prettyName: t, source };
 }
 
 export function distroOf(fs: FsIndex): Distro | undefined {
