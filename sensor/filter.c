@@ -29,7 +29,7 @@ static int skips_empty_path(const struct sensor_syscall *row)
 #define AT_EMPTY_PATH_ 0x1000
 #define BPF_JSET_K_ 0x45
 
-int sensor_filter_install(uint32_t action, unsigned long flags)
+int sensor_filter_install(uint32_t action, unsigned long flags, unsigned classes)
 {
 	struct sensor_sock_filter prog[MAX_INSNS];
 	struct sensor_sock_fprog fprog;
@@ -38,11 +38,16 @@ int sensor_filter_install(uint32_t action, unsigned long flags)
 	emit(prog, &n, SENSOR_BPF_LD_W_ABS, 0, 0, offsetof(struct sensor_seccomp_data, arch));
 	for (a = 0; a < sensor_nabis; a++) {
 		const struct sensor_abi *abi = &sensor_abis[a];
-		int special = 0, generic, j = 0, block;
+		int special = 0, generic = 0, j = 0, block;
 
-		for (i = 0; i < abi->nrows; i++)
-			special += skips_empty_path(&abi->rows[i]);
-		generic = abi->nrows - special;
+		for (i = 0; i < abi->nrows; i++) {
+			if (!(abi->rows[i].cls & classes))
+				continue;
+			if (skips_empty_path(&abi->rows[i]))
+				special++;
+			else
+				generic++;
+		}
 		block = 1 + (abi->x32 ? 1 : 0) + 5 * special + generic + 2;
 		if (n + block + 2 > MAX_INSNS || block > 255) {
 			errno = E2BIG;
@@ -54,7 +59,7 @@ int sensor_filter_install(uint32_t action, unsigned long flags)
 			emit(prog, &n, SENSOR_BPF_JGE_K, (uint8_t)(5 * special + generic + 1), 0, SENSOR_X32_SYSCALL_BIT);
 		for (i = 0; i < abi->nrows; i++) {
 			const struct sensor_syscall *row = &abi->rows[i];
-			if (!skips_empty_path(row))
+			if (!(row->cls & classes) || !skips_empty_path(row))
 				continue;
 			/* little-endian: the low word of args[flags] holds the AT_ flags */
 			emit(prog, &n, SENSOR_BPF_JEQ_K, 0, 4, (uint32_t)row->nr);
@@ -65,7 +70,7 @@ int sensor_filter_install(uint32_t action, unsigned long flags)
 			emit(prog, &n, SENSOR_BPF_RET_K, 0, 0, action);
 		}
 		for (i = 0; i < abi->nrows; i++) {
-			if (skips_empty_path(&abi->rows[i]))
+			if (!(abi->rows[i].cls & classes) || skips_empty_path(&abi->rows[i]))
 				continue;
 			emit(prog, &n, SENSOR_BPF_JEQ_K, (uint8_t)(generic - j), 0, (uint32_t)abi->rows[i].nr);
 			j++;

@@ -17,7 +17,7 @@ static const char usage[] =
 	"usage:\n"
 	"  creach-sensor run [--image-ref REF] [--image-digest sha256:...] [--stop-signal SIG]\n"
 	"                    [--stop-grace-period DUR] [--stdout-to-file] [--stderr-to-file] [--debug]\n"
-	"                    [--flush-interval DUR] [--artifacts-dir DIR] [--engine auto|unotify|ptrace|proc]\n"
+	"                    [--flush-interval DUR] [--artifacts-dir DIR] [--engine auto|unotify|ptrace|proc|fanotify]\n"
 	"                    [--no-new-privs auto|on|off] -- COMMAND [ARGS...]\n"
 	"  creach-sensor stop [--timeout DUR] [--artifacts-dir DIR]\n"
 	"  creach-sensor report [--artifacts-dir DIR]\n"

@@ -182,8 +182,10 @@ int sensor_parse_run_options(int argc, char **argv, struct sensor_options *o)
 				o->engine = SENSOR_ENGINE_PTRACE;
 			else if (strcmp(v, "proc") == 0)
 				o->engine = SENSOR_ENGINE_PROC;
+			else if (strcmp(v, "fanotify") == 0)
+				o->engine = SENSOR_ENGINE_FANOTIFY;
 			else {
-				LOG_ERROR("--engine %s: expected auto, unotify, ptrace or proc", v);
+				LOG_ERROR("--engine %s: expected auto, unotify, ptrace, proc or fanotify", v);
 				return 1;
 			}
 		} else if (strcmp(a, "--no-new-privs") == 0) {

@@ -90,24 +90,6 @@ static void forward(int sig)
 	}
 }
 
-/* Is pid the sensor's descendant? Processes entered from outside (docker exec, kubectl exec)
- * have parent 0 and are left alone, so `creach-sensor stop` survives the stop. */
-static int is_descendant(int pid, int self)
-{
-	int depth, ppid;
-	unsigned long long st;
-
-	for (depth = 0; depth < 64 && pid > 1; depth++) {
-		ppid = 0;
-		if (sensor_procfs_stat(pid, &ppid, &st) != 0)
-			return 0;
-		if (ppid == self)
-			return 1;
-		pid = ppid;
-	}
-	return 0;
-}
-
 static void kill_everything(void)
 {
 	DIR *d = opendir("/proc");
@@ -120,7 +102,7 @@ static void kill_everything(void)
 		return;
 	while ((e = readdir(d)) != NULL) {
 		int pid = atoi(e->d_name);
-		if (pid > 0 && pid != self && !sensor_helper_is(pid) && is_descendant(pid, self))
+		if (pid > 0 && pid != self && !sensor_helper_is(pid) && sensor_procfs_is_descendant(pid, self))
 			kill(pid, SIGKILL);
 	}
 	closedir(d);

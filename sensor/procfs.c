@@ -360,3 +360,19 @@ void sensor_procfs_sample(int pid, unsigned what)
 	if (what & SENSOR_SAMPLE_FDS)
 		sample_fds(pid);
 }
+
+int sensor_procfs_is_descendant(int pid, int ancestor)
+{
+	int depth, ppid;
+	unsigned long long st;
+
+	for (depth = 0; depth < 64 && pid > 1; depth++) {
+		ppid = 0;
+		if (sensor_procfs_stat(pid, &ppid, &st) != 0)
+			return 0;
+		if (ppid == ancestor)
+			return 1;
+		pid = ppid;
+	}
+	return 0;
+}

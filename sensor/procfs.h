@@ -33,6 +33,10 @@ void sensor_procfs_forget(int tid);
 /* Directory a dirfd names in tid at this moment (dirfd -100 = AT_FDCWD → cwd). */
 int sensor_procfs_dirfd_path(int tid, long dirfd, char *buf, size_t len);
 
+/* Is pid a descendant of ancestor (walking parents through /proc)? Processes entered from outside
+ * (docker exec, kubectl exec) have parent 0 and are not. */
+int sensor_procfs_is_descendant(int pid, int ancestor);
+
 /* What a process holds right now, recorded into the path table. */
 #define SENSOR_SAMPLE_MAPS 1u
 #define SENSOR_SAMPLE_FDS 2u

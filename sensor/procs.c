@@ -13,6 +13,8 @@ static size_t nprocs, capprocs;
 /* pid → index of the live record + 1 (0: none). Pids are below 2^22 (pid_max limit). */
 #define PID_LIMIT (1 << 22)
 static uint32_t *live;
+/* every pid that ever had a record: fanotify events arrive after the process may be gone */
+static uint8_t *seen;
 
 static struct sensor_proc *new_record(int pid)
 {
@@ -37,6 +39,10 @@ static struct sensor_proc *new_record(int pid)
 	p->pid = pid;
 	p->start_ms = sensor_now_ms();
 	live[pid] = (uint32_t)nprocs;
+	if (seen == NULL)
+		seen = calloc(PID_LIMIT / 8, 1);
+	if (seen != NULL)
+		seen[pid / 8] |= (uint8_t)(1u << (pid % 8));
 	return p;
 }
 
@@ -136,6 +142,11 @@ void sensor_procs_clear_unreadable(struct sensor_proc *p)
 		p->unreadable = 0;
 		sensor_procs_unreadable--;
 	}
+}
+
+int sensor_procs_seen(int pid)
+{
+	return seen != NULL && pid > 0 && pid < PID_LIMIT && ((seen[pid / 8] >> (pid % 8)) & 1);
 }
 
 size_t sensor_procs_count(void)

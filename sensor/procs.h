@@ -37,6 +37,8 @@ void sensor_procs_set_argv(struct sensor_proc *p, const char *argv, size_t argv_
 void sensor_procs_set_exe(struct sensor_proc *p, const char *exe);
 void sensor_procs_mark_unreadable(struct sensor_proc *p);
 void sensor_procs_clear_unreadable(struct sensor_proc *p);
+/* Did pid ever have a record (it may have ended since)? */
+int sensor_procs_seen(int pid);
 size_t sensor_procs_count(void);
 struct sensor_proc *sensor_procs_at(size_t i);
 /* Ends records of processes that are gone (killed by a signal: no exit_group was seen). */

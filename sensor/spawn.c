@@ -52,6 +52,8 @@ static const struct sensor_engine *engine_for(char cmd)
 	switch (cmd) {
 	case 'U':
 		return &sensor_engine_unotify;
+	case 'F':
+		return &sensor_engine_fanotify;
 	case 'P':
 		return &sensor_engine_ptrace_seccomp;
 	case 'S':
@@ -110,7 +112,7 @@ static void send_cmd(int sock, char cmd)
 
 pid_t sensor_spawn(const struct sensor_options *o, const sigset_t *orig_mask, const struct sensor_engine **engine)
 {
-	const struct sensor_engine *order[4];
+	const struct sensor_engine *order[6];
 	int norder = 0, sv[2], i;
 	pid_t child;
 	int cap_admin = have_cap_sys_admin();
@@ -136,6 +138,12 @@ pid_t sensor_spawn(const struct sensor_options *o, const sigset_t *orig_mask, co
 		order[norder++] = &sensor_engine_ptrace_plain;
 		break;
 	case SENSOR_ENGINE_PROC:
+		break;
+	case SENSOR_ENGINE_FANOTIFY:
+		order[norder++] = &sensor_engine_fanotify;
+		order[norder++] = &sensor_engine_unotify;
+		order[norder++] = &sensor_engine_ptrace_seccomp;
+		order[norder++] = &sensor_engine_ptrace_plain;
 		break;
 	default:
 		order[norder++] = &sensor_engine_unotify;

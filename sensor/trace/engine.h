@@ -26,6 +26,15 @@ extern const struct sensor_engine sensor_engine_unotify;
 extern const struct sensor_engine sensor_engine_ptrace_seccomp;
 extern const struct sensor_engine sensor_engine_ptrace_plain;
 extern const struct sensor_engine sensor_engine_proc;
+extern const struct sensor_engine sensor_engine_fanotify;
+
+/* The user-notification parts the fanotify engine reuses (for exec, exit and io_uring only). */
+extern unsigned sensor_unotify_classes;
+int sensor_unotify_listener(void);
+int sensor_unotify_parent_before(pid_t child, char *why, size_t whylen);
+int sensor_unotify_child_setup(int sock);
+int sensor_unotify_parent_after(pid_t child, int sock, char *why, size_t whylen);
+void sensor_unotify_on_ready(short revents);
 
 /* Set by spawn.c before the child sets up a seccomp engine: whether to set no_new_privs. */
 extern int sensor_want_no_new_privs;

@@ -82,7 +82,7 @@ static int child_setup_seccomp(int sock)
 {
 	int err = sensor_child_no_new_privs();
 
-	if (err == 0 && sensor_filter_install(SENSOR_SECCOMP_RET_TRACE, 0) != 0)
+	if (err == 0 && sensor_filter_install(SENSOR_SECCOMP_RET_TRACE, 0, ~0u) != 0)
 		err = errno;
 	sensor_reply_send(sock, err, -1);
 	return err == 0 ? 0 : -1;

@@ -18,10 +18,16 @@
 #include <unistd.h>
 
 static int listener = -1;
+unsigned sensor_unotify_classes = ~0u;
+
+int sensor_unotify_listener(void)
+{
+	return listener;
+}
 
 /* SECCOMP_USER_NOTIF_FLAG_CONTINUE arrived in Linux 5.5; before it a notified call could only be
  * answered by the sensor, never run by the kernel, so the engine is not tried there. */
-static int parent_before(pid_t child, char *why, size_t whylen)
+int sensor_unotify_parent_before(pid_t child, char *why, size_t whylen)
 {
 	struct utsname u;
 	int major = 0, minor = 0;
@@ -36,13 +42,14 @@ static int parent_before(pid_t child, char *why, size_t whylen)
 	return -1;
 }
 
-static int child_setup(int sock)
+int sensor_unotify_child_setup(int sock)
 {
 	int err = sensor_child_no_new_privs();
 	int fd = -1;
 
 	if (err == 0) {
-		fd = sensor_filter_install(SENSOR_SECCOMP_RET_USER_NOTIF, SENSOR_SECCOMP_FILTER_FLAG_NEW_LISTENER);
+		fd = sensor_filter_install(SENSOR_SECCOMP_RET_USER_NOTIF, SENSOR_SECCOMP_FILTER_FLAG_NEW_LISTENER,
+					   sensor_unotify_classes);
 		if (fd < 0)
 			err = errno;
 	}
@@ -52,7 +59,7 @@ static int child_setup(int sock)
 	return err == 0 ? 0 : -1;
 }
 
-static int parent_after(pid_t child, int sock, char *why, size_t whylen)
+int sensor_unotify_parent_after(pid_t child, int sock, char *why, size_t whylen)
 {
 	int err = 0, nnp = 0, fd = -1;
 	uint64_t flags = SENSOR_SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
@@ -94,7 +101,7 @@ static int still_valid(void *cookie)
 	return ioctl(listener, SENSOR_SECCOMP_IOCTL_NOTIF_ID_VALID, &c->id) == 0;
 }
 
-static void on_ready(short revents)
+void sensor_unotify_on_ready(short revents)
 {
 	struct sensor_seccomp_notif req;
 	struct sensor_seccomp_notif_resp resp;
@@ -141,12 +148,12 @@ const struct sensor_engine sensor_engine_unotify = {
 	.name = "unotify",
 	.mode = "seccomp-unotify",
 	.cmd = 'U',
-	.parent_before = parent_before,
-	.child_setup = child_setup,
-	.parent_after = parent_after,
+	.parent_before = sensor_unotify_parent_before,
+	.child_setup = sensor_unotify_child_setup,
+	.parent_after = sensor_unotify_parent_after,
 	.give_up = NULL,
 	.fd = get_fd,
-	.on_ready = on_ready,
+	.on_ready = sensor_unotify_on_ready,
 	.on_wait = NULL,
 	.on_tick = on_tick,
 };
