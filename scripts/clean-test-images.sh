@@ -10,7 +10,7 @@ current=()
 for d in test/images/*/; do
   [ -f "$d/build.sh" ] && current+=("$(bash "$d/build.sh" --tag)")
 done
-docker image ls --format '{{.Repository}}:{{.Tag}}' | grep -E '^creach-test/[a-z0-9-]+:[0-9a-f]{12}$' | while read -r ref; do
+docker image ls --format '{{.Repository}}:{{.Tag}}' | { grep -E '^creach-test/[a-z0-9-]+:[0-9a-f]{12}$' || true; } | while read -r ref; do
   keep=0
   for c in "${current[@]}"; do [ "$ref" = "$c" ] && keep=1; done
   if [ "$keep" = 0 ]; then
