@@ -18,6 +18,11 @@ import { instrument } from '../../src/instrument/instrument.js';
 import { ensureTestImage } from '../support/images.js';
 import { buildBinaries, must, validate, type Binaries } from './instrument-support.js';
 import { readFile } from 'node:fs/promises';
+import { write as writeEngine } from '../../src/image/engine/write.js';
+import { CreachError } from '../../src/errors.js';
+import { sha256 } from '../../src/image/digest.js';
+import { imageFromCore } from '../../src/image/partial.js';
+import { appImage } from './instrument-support.js';
 
 let bins: Binaries;
 let BASE: string;
@@ -104,5 +109,21 @@ describe('image sources and sinks', () => {
     const after = await Promise.all((await im.layers()).map((l) => l.digest()));
     expect(after.slice(0, -1)).toEqual(before);
     expect((await im.layers()).slice(0, -1)).toEqual(await z.layers()); // the very same layer objects
+  });
+
+  it('turns the engine\'s in-band load error into DAEMON_ERROR', async () => {
+    // A config whose diff_id does not match the layer: the engine refuses it inside a 200 response.
+    const good = await appImage(await readFile(bins.appX86), { os: 'linux', architecture: 'amd64' });
+    const cfg = await good.configFile();
+    const rawConfig = Buffer.from(JSON.stringify({ ...cfg, rootfs: { type: 'layers', diff_ids: [`sha256:${'0'.repeat(64)}`] } }));
+    const m = await good.manifest();
+    const manifest = { ...m, config: { ...m.config, digest: sha256(rawConfig), size: rawConfig.length } };
+    const raw = Buffer.from(JSON.stringify(manifest));
+    const layer = (await good.layers())[0];
+    const bad = await imageFromCore({ rawManifest: async () => raw, rawConfigFile: async () => rawConfig, blob: async () => layer.compressed() });
+    const err = await writeEngine('creach-test-io-bad:1', { kind: 'image', image: bad }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CreachError);
+    expect((err as CreachError).code).toBe('DAEMON_ERROR');
+    expect((err as CreachError).message).toMatch(/the Docker engine refused the image/);
   });
 });
