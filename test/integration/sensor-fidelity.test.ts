@@ -238,6 +238,23 @@ describe('counts and many processes', () => {
   }
 });
 
+describe('many distinct paths', () => {
+  it('30,000 distinct files: all in the report with read and write, or the drop is counted and the record incomplete', async () => {
+    const cmd = ['/w/many-paths', '30000'];
+    const run = await runUnderSensor(cleanup, image, cmd, { engine: 'auto', timeoutMs: 300_000 });
+    expect(run.exitCode, run.stderr).toBe(0);
+    const report = parseReport(run.reportText ?? '', 'many paths');
+    const many = report.files.filter((f) => f.path.startsWith('/tmp/creach-many/'));
+    const full = many.filter((f) => f.ops.includes('read') && f.ops.includes('write')).length;
+    if (full < 30000) {
+      expect({ complete: report.complete, droppedPaths: (report.dropped.paths ?? 0) > 0 }, `${full} of 30000 files fully reported`).toEqual({ complete: false, droppedPaths: true });
+    } else {
+      expect(report.complete).toBe(true);
+    }
+    expect(checkReportBasics(report, cmd, run.exitCode)).toEqual([]);
+  });
+});
+
 describe('engine choice', () => {
   it('--engine auto picks seccomp user notification on this kernel under the default profile, and says so', async () => {
     const cmd = ['/w/probe', '--open', '/etc/hostname'];
