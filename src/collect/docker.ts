@@ -55,8 +55,9 @@ export async function collectDocker(opts: DockerCollectOptions): Promise<Collect
   }
 
   const result: CollectResult = { reports: [], gaps: [] };
-  for (const c of containers) {
+  for (const [i, c] of containers.entries()) {
     opts.signal?.throwIfAborted();
+    opts.progress?.({ phase: 'collecting reports', done: i, total: containers.length, unit: 'items' });
     const name = containerName(c);
     const files = await copyArtifacts(engine, c.Id, name, Boolean(opts.dynamicProfilingData));
     const report = files.get(REPORT_NAME);
@@ -89,6 +90,7 @@ export async function collectDocker(opts: DockerCollectOptions): Promise<Collect
     log.info(`${name}: ${reportPath}`);
     result.reports.push({ source: name, dir, reportPath, final: facts.final, complete: facts.complete, extraFiles });
   }
+  opts.progress?.({ phase: 'collecting reports', done: containers.length, total: containers.length, unit: 'items' });
   return requireSomething(result, `Docker containers (${containers.map(containerName).join(', ')})`);
 }
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectDocker } from '../../src/collect/docker.js';
 import { main } from '../../src/cli/main.js';
 import { CreachError } from '../../src/errors.js';
-import { cleanup, docker, ensureTestImage, uniqueName } from '../support/images.js';
+import { cleanup, docker, ensureTestImage, freePort, httpGetWhenUp, nginxSiteArgs, uniqueName } from '../support/images.js';
 
 const trash = cleanup();
 let image: string;
@@ -132,6 +132,37 @@ describe('collect from Docker', () => {
     const err = await collectDocker({ outputDir: await tempDir(), dockerHost: `unix://${sock}` }).catch((e: unknown) => e);
     expect((err as CreachError).code).toBe('DAEMON_UNREACHABLE');
     expect((err as CreachError).message).toContain(sock);
+  });
+});
+
+describe('collect after the real instrument and the real sensor', () => {
+  it('finds the container by the original reference and copies the final report the sensor wrote on stop', async () => {
+    // A private name for the source image, so the -instrumented tag is ours alone.
+    const source = trash.image(`${uniqueName('collect-src')}:v1`);
+    await ok(['tag', await ensureTestImage('nginx'), source]);
+    const code = await main(['node', 'creach', '-q', 'container', 'instrument', '--image', source, '--app-stop-signal', 'QUIT', '--load-instrumented-image']);
+    expect(code).toBe(0);
+    const instrumented = trash.image(`${source}-instrumented`);
+
+    const port = await freePort();
+    const c = trash.container(uniqueName('collect-real'));
+    await ok(['run', '-d', '--name', c, '--network', 'host', ...(await nginxSiteArgs(port)), instrumented]);
+    expect(await httpGetWhenUp(port)).toContain('creach test page');
+    await ok(['exec', c, '/opt/_instrumented/creach-sensor', 'stop']);
+
+    const out = await tempDir();
+    const result = await collectDocker({ outputDir: out, image: source });
+    expect(result.reports.map((r) => r.source)).toEqual([c]);
+    expect(result.reports[0]?.final).toBe(true);
+    const doc = JSON.parse(await readFile(join(out, 'docker', c, 'creport.json'), 'utf8')) as {
+      schema: string;
+      image: { reference: string };
+      files: { path: string; ops: string[] }[];
+    };
+    expect(doc.schema).toBe('creach.report/v1');
+    expect(doc.image.reference).toBe(source);
+    expect(doc.files.find((f) => f.path === '/usr/sbin/nginx')?.ops).toContain('exec');
+    expect(doc.files.map((f) => f.path)).toContain('/var/www/html/index.html');
   });
 });
 
