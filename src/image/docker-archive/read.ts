@@ -4,7 +4,8 @@
 // never extracted, and expose where they lie (`file`) so readers can seek over bodies.
 import { posix } from 'node:path';
 import { CreachError } from '../../errors.js';
-import { sha256 } from '../digest.js';
+import { compressionOfBytes } from '../compression.js';
+import { sha256, sha256Stream } from '../digest.js';
 import type { Image, ImageOrIndex, Manifest } from '../image.js';
 import { MediaType } from '../image.js';
 import { imageFromCore } from '../partial.js';
@@ -42,6 +43,16 @@ async function parseManifestJson(files: ArchiveFiles): Promise<ArchiveManifestEn
   return entries as ArchiveManifestEntry[];
 }
 
+async function firstBytes(files: ArchiveFiles, path: string): Promise<Buffer> {
+  const s = await files.open(path);
+  try {
+    for await (const c of s) return (c as Buffer).subarray(0, 4);
+    return Buffer.alloc(0);
+  } finally {
+    s.destroy();
+  }
+}
+
 async function legacyImage(files: ArchiveFiles, entry: ArchiveManifestEntry): Promise<Image> {
   const rawConfig = await files.read(entry.Config);
   let diffIds: string[];
@@ -55,14 +66,25 @@ async function legacyImage(files: ArchiveFiles, entry: ArchiveManifestEntry): Pr
       hint: 'the archive is inconsistent; export it again',
     });
   }
-  // The legacy layout stores layers uncompressed: the blob digest is the diffID.
+  // Docker stores layers uncompressed: the blob digest is the diffID and the bytes can be
+  // sought in place. Other writers may store them compressed; those are hashed once here.
   const paths = new Map<string, string>();
+  const uncompressed = new Set<string>();
   const layers = [];
   for (let i = 0; i < entry.Layers.length; i++) {
     const p = posix.normalize(entry.Layers[i]);
     if (!files.has(p)) throw new CreachError('TAR_TRUNCATED', `${files.where}: layer ${i + 1} (${p}) is missing`, { hint: 'the archive is incomplete; export it again' });
-    paths.set(diffIds[i], p);
-    layers.push({ mediaType: MediaType.OCI_LAYER, digest: diffIds[i], size: await files.size(p) });
+    const head = await firstBytes(files, p);
+    const compression = compressionOfBytes(head);
+    if (compression === 'none') {
+      paths.set(diffIds[i], p);
+      uncompressed.add(diffIds[i]);
+      layers.push({ mediaType: MediaType.OCI_LAYER, digest: diffIds[i], size: await files.size(p) });
+    } else {
+      const { digest, size } = await sha256Stream(await files.open(p));
+      paths.set(digest, p);
+      layers.push({ mediaType: compression === 'gzip' ? MediaType.OCI_LAYER_GZIP : MediaType.OCI_LAYER_ZSTD, digest, size });
+    }
   }
   const manifest: Manifest = {
     schemaVersion: 2,
@@ -81,7 +103,7 @@ async function legacyImage(files: ArchiveFiles, entry: ArchiveManifestEntry): Pr
     },
     layerFile: async (digest) => {
       const p = paths.get(digest);
-      return p ? files.location(p) : undefined;
+      return p && uncompressed.has(digest) ? files.location(p) : undefined;
     },
   });
 }
