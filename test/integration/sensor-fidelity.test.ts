@@ -34,6 +34,7 @@ const WORKLOADS: Workload[] = [
   { name: 'write-side calls (rename, unlink, mkdir, truncate, chmod, chown, link, symlink) and stat-side calls', cmd: ['/w/write-side'] },
   { name: 'a thread that execs while its sibling threads open files (de_thread)', cmd: ['/w/thread-exec'] },
   { name: 'a 64-bit program making i386 syscalls through int $0x80', cmd: ['/w/int80'] },
+  { name: 'a chrooted child opening and executing by absolute paths inside the jail', cmd: ['/w/chroot-jail'] },
   { name: 'paths with spaces, quotes, a newline, UTF-8, a non-UTF-8 byte and 3,000+ bytes', cmd: ['/w/odd-paths'] },
 ];
 

@@ -174,9 +174,15 @@ export interface ParseOptions {
 
 /** Every successful open/exec of a path, in order. Failed calls and fds that are not paths are dropped. */
 export function parseStrace(text: string, opts: ParseOptions = {}): StraceEvent[] {
+  // cwd and root are kept as seen from outside any chroot (as strace's -y decorations are), so a
+  // chrooted process's absolute names are joined to its root.
   const cwd = new Map<number, string>();
+  const root = new Map<number, string>();
   const initial = opts.cwd ?? '/';
   const cwdOf = (pid: number) => cwd.get(pid) ?? initial;
+  const rootOf = (pid: number) => root.get(pid) ?? '/';
+  const resolveIn = (pid: number, base: string, named: string) =>
+    named.startsWith('/') ? path.posix.join(rootOf(pid), named) : path.posix.resolve(base, named);
   const events: StraceEvent[] = [];
   for (const raw of joinResumed(text)) {
     const line = parseLine(raw);
@@ -189,12 +195,20 @@ export function parseStrace(text: string, opts: ParseOptions = {}): StraceEvent[
       case 'fork':
       case 'vfork': {
         const child = Number(line.ret);
-        if (ok && child > 0) cwd.set(child, cwdOf(line.pid));
+        if (ok && child > 0) {
+          cwd.set(child, cwdOf(line.pid));
+          root.set(child, rootOf(line.pid));
+        }
         break;
       }
       case 'chdir': {
         const p = quoted(a[0]);
-        if (ok && p !== undefined) cwd.set(line.pid, path.posix.resolve(cwdOf(line.pid), p));
+        if (ok && p !== undefined) cwd.set(line.pid, resolveIn(line.pid, cwdOf(line.pid), p));
+        break;
+      }
+      case 'chroot': {
+        const p = quoted(a[0]);
+        if (ok && p !== undefined) root.set(line.pid, resolveIn(line.pid, cwdOf(line.pid), p));
         break;
       }
       case 'fchdir': {
@@ -210,7 +224,7 @@ export function parseStrace(text: string, opts: ParseOptions = {}): StraceEvent[
           const named = quoted(line.syscall === 'open' || line.syscall === 'creat' ? a[0] : a[1]);
           const base = line.syscall === 'open' || line.syscall === 'creat' ? cwdOf(line.pid) : fdPath(a[0]);
           if (opts.includeFailed && named !== undefined && base !== undefined)
-            events.push({ pid: line.pid, syscall: line.syscall, path: path.posix.resolve(base, named), op: 'read', failed: true });
+            events.push({ pid: line.pid, syscall: line.syscall, path: resolveIn(line.pid, base, named), op: 'read', failed: true });
           break;
         }
         const flags = line.syscall === 'open' ? a[1] ?? '' : line.syscall === 'creat' ? 'O_CREAT|O_WRONLY|O_TRUNC' : line.syscall === 'openat' ? a[2] ?? '' : a[2] ?? '';
@@ -219,7 +233,7 @@ export function parseStrace(text: string, opts: ParseOptions = {}): StraceEvent[
         if (!kind || !resolved || !resolved.startsWith('/')) break; // pipes, sockets, anon inodes
         const named = quoted(line.syscall === 'open' || line.syscall === 'creat' ? a[0] : a[1]);
         const base = line.syscall === 'open' || line.syscall === 'creat' ? cwdOf(line.pid) : fdPath(a[0]);
-        const p = named !== undefined && base !== undefined ? path.posix.resolve(base, named) : resolved;
+        const p = named !== undefined && base !== undefined ? resolveIn(line.pid, base, named) : resolved;
         events.push({ pid: line.pid, syscall: line.syscall, path: p, resolved, ...kind });
         break;
       }
@@ -229,13 +243,13 @@ export function parseStrace(text: string, opts: ParseOptions = {}): StraceEvent[
         let p: string | undefined;
         if (line.syscall === 'execve') {
           const named = quoted(a[0]);
-          if (named !== undefined) p = path.posix.resolve(cwdOf(line.pid), named);
+          if (named !== undefined) p = resolveIn(line.pid, cwdOf(line.pid), named);
         } else {
           const dir = fdPath(a[0]);
           const named = quoted(a[1]);
           const emptyPath = /AT_EMPTY_PATH/.test(a[4] ?? '');
           if (emptyPath && named === '' && dir) p = dir;
-          else if (dir !== undefined && named !== undefined) p = path.posix.resolve(dir, named);
+          else if (dir !== undefined && named !== undefined) p = resolveIn(line.pid, dir, named);
         }
         const arr = a[line.syscall === 'execve' ? 1 : 2] ?? '';
         const argv = arr.startsWith('[') && arr.endsWith(']') && !arr.endsWith('...]')
