@@ -271,8 +271,10 @@ export function expectedFiles(events: StraceEvent[], directories: Set<string>): 
   const seen = new Set<string>();
   const out: StraceEvent[] = [];
   for (const e of events) {
+    // What counts is the file the kernel opened: /proc/self/root/etc/x is /etc/x, while a named
+    // path outside /proc that resolves into it (a symlink to /proc/…) is left out.
     const real = e.resolved ?? e.path;
-    if (/^\/(proc|sys|dev)(\/|$)/.test(real) || /^\/(proc|sys|dev)(\/|$)/.test(e.path)) continue;
+    if (/^\/(proc|sys|dev)(\/|$)/.test(real)) continue;
     if (directories.has(real)) continue;
     const key = `${e.op}${e.readWrite ? '+rw' : ''} ${e.path}`;
     if (seen.has(key)) continue;
