@@ -36,6 +36,7 @@ const WORKLOADS: Workload[] = [
   { name: 'a 64-bit program making i386 syscalls through int $0x80', cmd: ['/w/int80'] },
   { name: 'a chrooted child opening and executing by absolute paths inside the jail', cmd: ['/w/chroot-jail'] },
   { name: 'image files opened through /proc/self/root, /proc/self/cwd and /proc/self/fd', cmd: ['/w/proc-paths'] },
+  { name: 'openat2 with RESOLVE_IN_ROOT (an absolute name under a dirfd root)', cmd: ['/w/openat2-in-root'] },
   { name: 'paths with spaces, quotes, a newline, UTF-8, a non-UTF-8 byte and 3,000+ bytes', cmd: ['/w/odd-paths'] },
 ];
 
@@ -95,6 +96,7 @@ async function compare(w: Workload, engine: Engine) {
   const canon = await canonicalize(image, [
     ...report.files.map((f) => f.path),
     ...expected.flatMap((e) => [e.path, ...(e.resolved ? [e.resolved] : [])]),
+    ...all.flatMap((e) => [e.path, ...(e.resolved ? [e.resolved] : [])]),
     ...announced.map((a) => a.path),
     ...(w.alsoExpect ?? []).map((a) => a.path),
     ...failedOnly,
@@ -104,8 +106,9 @@ async function compare(w: Workload, engine: Engine) {
   const missing: string[] = [];
   for (const e of expected) {
     const want = opsFor(e.op, e.readWrite);
-    // a name under /proc (/proc/self/root/etc/x) is checked by the file the kernel resolved
-    const p = /^\/proc\//.test(e.path) && e.resolved ? e.resolved : e.path;
+    // Opens are checked by the file the kernel opened (strace -y): that is right through symlinks,
+    // /proc/self/root, chroot and RESOLVE_IN_ROOT alike. Execs by the named path.
+    const p = e.resolved ?? e.path;
     if (!index.has(p, want)) {
       const got = index.ops(p);
       missing.push(`${want.join('|')} ${p}${e.resolved && e.resolved !== e.path ? ` (→ ${e.resolved})` : ''} [${e.syscall} by pid ${e.pid}]: report has ${got ? [...got].join(',') : 'nothing'}`);
@@ -120,6 +123,16 @@ async function compare(w: Workload, engine: Engine) {
   for (const f of report.files) {
     if (/^\/(proc|sys|dev)(\/|$)/.test(f.path)) missing.push(`${f.path} is in the report (/proc, /sys and /dev are left out)`);
     if (f.path.startsWith('/opt/_instrumented/')) missing.push(`${f.path} is in the report (the sensor's own files are left out)`);
+  }
+  // Precision: a file reported as read must have been opened (strace saw it), or a package becomes
+  // reachable through a file the app never touched.
+  // Directories (listed with O_DIRECTORY opens) are not files of use; bytes that are not UTF-8 are
+  // spelled differently on each side, so both are compared with non-ASCII folded to '?'.
+  const fold = (p: string) => p.replace(/[^\x20-\x7e]/gu, '?');
+  const opened = new Set(all.filter((e) => !e.failed && e.op !== 'exec').map((e) => fold(index.canonical(e.resolved ?? e.path))));
+  for (const f of report.files) {
+    if (f.failed || !f.ops.includes('read') || s.directories.has(index.canonical(f.path))) continue;
+    if (!opened.has(fold(index.canonical(f.path)))) missing.push(`${f.path} is reported as read, but strace saw no successful open of it`);
   }
   const failedCanon = new Set(failedOnly.map((p) => index.canonical(p)));
   for (const f of report.files) {

@@ -275,6 +275,7 @@ export function expectedFiles(events: StraceEvent[], directories: Set<string>): 
     // path outside /proc that resolves into it (a symlink to /proc/…) is left out.
     const real = e.resolved ?? e.path;
     if (/^\/(proc|sys|dev)(\/|$)/.test(real)) continue;
+    if (/\/#\d+ \(deleted\)$/.test(real)) continue; // O_TMPFILE: an anonymous file, never in the image
     if (directories.has(real)) continue;
     const key = `${e.op}${e.readWrite ? '+rw' : ''} ${e.path}`;
     if (seen.has(key)) continue;
