@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Image } from '../image/image.js';
 import type { LayerEntry, ListedLayer } from '../image/layer-entries.js';
 import { TarParser } from '../image/tar/parser.js';
+import { tarStream, type TarSource } from '../image/tar/writer.js';
 import { checkSensor, resolvePlacement, sensorLayer } from './sensor-layer.js';
 
 beforeAll(() => {
@@ -86,5 +87,47 @@ describe('sensorLayer', () => {
     expect(() => checkSensor(elf, { os: 'linux', architecture: 'arm64' }, 's')).not.toThrow();
     expect(() => checkSensor(elf, { os: 'linux', architecture: 'amd64' }, 's')).toThrow(/not for amd64/);
     expect(() => checkSensor(Buffer.from('#!/bin/sh\n'), { os: 'linux', architecture: 'amd64' }, 's')).toThrow(/not an ELF/);
+  });
+});
+
+/** A layer streamed in 512-byte chunks that fails if read past `limit` bytes. */
+async function streamedLayer(entries: TarSource[], limit = Infinity): Promise<{ layer: import('../image/image.js').Layer; read: () => number }> {
+  const chunks: Buffer[] = [];
+  for await (const c of tarStream(entries)) chunks.push(c);
+  const tar = Buffer.concat(chunks);
+  const id = `sha256:${(++n).toString(16).padStart(64, 'f')}`;
+  let read = 0;
+  async function* gen() {
+    for (let i = 0; i < tar.length; i += 512) {
+      if (i >= limit) throw new Error('read too far');
+      read = i + 512;
+      yield tar.subarray(i, i + 512);
+    }
+  }
+  const layer = {
+    digest: async () => id,
+    diffId: async () => id,
+    size: async () => tar.length,
+    mediaType: async () => 'application/vnd.oci.image.layer.v1.tar',
+    compression: async () => 'none' as const,
+    compressed: async () => Readable.from(gen()),
+    uncompressed: async () => Readable.from(gen()),
+  };
+  return { layer, read: () => read };
+}
+
+// Layer entry order proves nothing (docker import and some pushes are out of path order), so
+// the check reads layers whole; a skeleton cache keeps the second time cheap.
+describe('resolvePlacement on streamed layers', () => {
+  const big = Buffer.alloc(512 * 200);
+  it('reads an out-of-order layer whole, and finds /opt at its end', async () => {
+    const { layer, read } = await streamedLayer([
+      { name: 'usr/', type: 'dir' },
+      { name: 'usr/big', body: big },
+      { name: 'etc/', type: 'dir' },
+      { name: 'opt', type: 'symlink', linkname: '/srv/opt' },
+    ]);
+    expect(await resolvePlacement(image(layer as ListedLayer))).toEqual(['srv', 'opt', '_instrumented']);
+    expect(read()).toBeGreaterThan(big.length);
   });
 });
