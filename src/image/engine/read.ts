@@ -1,7 +1,7 @@
 // Source: an image in the local Docker engine. The export (`/images/{name}/get`) is streamed
 // once into a private temp file and then read as a docker-archive by offset, so layers can be
 // reopened without asking the engine again. The temp file goes when the process exits.
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
@@ -34,6 +34,18 @@ export function privateTempDir(prefix: string): string {
 export function removeTempDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
   tempDirs.delete(dir);
+}
+
+/**
+ * On Linux the export is unlinked as soon as it is open and read through /proc/self/fd/N: the
+ * kernel frees it when the process ends, however it ends (a killed test worker, an OOM kill),
+ * so no export is ever left behind in the temp folder. Elsewhere the exit hook removes it.
+ */
+function holdUnlinked(file: string, dir: string): string {
+  if (!existsSync('/proc/self/fd')) return file;
+  const fd = openSync(file, 'r');
+  removeTempDir(dir);
+  return `/proc/self/fd/${fd}`;
 }
 
 export function notFound(name: string, where: string): CreachError {
@@ -72,6 +84,6 @@ export async function read(name: string, opts: EngineReadOptions = {}): Promise<
     if (e instanceof CreachError) throw e;
     throw new CreachError('DAEMON_ERROR', `exporting ${name} from the Docker engine failed: ${(e as Error).message}`, { cause: e, hint: 'see the engine log for detail' });
   }
-  const r = await readArchive(file);
+  const r = await readArchive(holdUnlinked(file, dir));
   return { ...r, inspect };
 }
