@@ -277,6 +277,20 @@ describe('subcommands in an image with no shell', () => {
     await dockerOk(['kill', '-s', 'KILL', name]);
   });
 
+  it('stop without a configured --stop-signal (SIGTERM to the app) still exits 0 after the final report is written, as the contract says', async () => {
+    const app = path.join(await buildWorkloads(), 'pid1-app');
+    const img = cleanup.image(await noShellImage(app, [SENSOR_IN_IMAGE, 'run', '--'], ['/app', 'trap', '15', '4', '/app']));
+    const name = cleanup.container(uniqueName('noshell'));
+    await dockerOk(['run', '-d', '--name', name, '--network', 'host', img]);
+    await waitLog(name, /^ready /m, 'ready');
+    const stop = await docker(['exec', name, SENSOR_IN_IMAGE, 'stop', '--timeout', '30s'], { timeoutMs: 60_000 });
+    expect({ code: stop.code, stderr: stop.stderr.trim() }).toEqual({ code: 0, stderr: '' });
+    expect((await logs(name)).stdout).toMatch(/^exiting 4$/m);
+    const report = await reportOf(name);
+    expect(report?.final).toBe(true);
+    expect(report?.app.exitStatus).toBe(4);
+  });
+
   it('status and report via docker exec while running; stop via docker exec signals the app, waits for the final report and exits 0; SIGTERM ends the container with the app\'s status', async () => {
     const name = cleanup.container(uniqueName('noshell'));
     await dockerOk(['run', '-d', '--name', name, '--network', 'host', noShell]);
