@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -60,24 +61,74 @@ int sensor_event_tgid(int tid)
  * that never existed are reported as failed, not as use. */
 static void check_exists(struct sensor_path *e, int tid)
 {
-	char full[4200];
 	struct stat st;
 
+	(void)tid;
 	/* looked once: a missing file probed by every process (ld.so.preload, PATH candidates) is
 	 * not looked up again until something writes it (see the write branch below) */
 	if (e == NULL || e->exists || e->checked)
 		return;
 	e->checked = 1;
-	snprintf(full, sizeof full, "/proc/%d/root%s", tid, e->path);
-	/* another user's /proc/<tid>/root is closed to us: its root is almost always ours */
-	if (lstat(full, &st) == 0 || ((errno == EACCES || errno == EPERM) && lstat(e->path, &st) == 0))
+	/* recorded paths are as the sensor sees them (a chrooted process's root applied) */
+	if (lstat(e->path, &st) == 0)
 		e->exists = 1;
 }
 
-/* Resolves path argument `slot` (with its dirfd slot) of a call into an absolute path.
+/* Paths through /proc/<pid|self|thread-self>/{root,cwd,fd/N}/... name files of the image by
+ * magic links: follow them (at the moment of the call) so the file itself is recorded. */
+static void resolve_proc_links(int tid, char *path, size_t len)
+{
+	int hop;
+
+	for (hop = 0; hop < 4 && strncmp(path, "/proc/", 6) == 0; hop++) {
+		char *p = path + 6, *rest, target[4096], joined[4096];
+		int pid;
+		long fd = -1;
+
+		if (strncmp(p, "self/", 5) == 0) {
+			pid = tid;
+			p += 5;
+		} else if (strncmp(p, "thread-self/", 12) == 0) {
+			pid = tid;
+			p += 12;
+		} else if (*p >= '1' && *p <= '9') {
+			pid = (int)strtol(p, &p, 10);
+			if (*p != '/')
+				return;
+			p++;
+		} else {
+			return;
+		}
+		if (strncmp(p, "root", 4) == 0 && (p[4] == '/' || p[4] == '\0')) {
+			rest = p + 4;
+			if (sensor_procfs_root(pid, target, sizeof target) != 0)
+				return;
+		} else if (strncmp(p, "cwd", 3) == 0 && (p[3] == '/' || p[3] == '\0')) {
+			rest = p + 3;
+			if (sensor_procfs_dirfd_path(pid, AT_FDCWD_, target, sizeof target) != 0)
+				return;
+		} else if (strncmp(p, "fd/", 3) == 0 && p[3] >= '0' && p[3] <= '9') {
+			fd = strtol(p + 3, &rest, 10);
+			if (*rest != '/' && *rest != '\0')
+				return;
+			if (sensor_procfs_dirfd_path(pid, fd, target, sizeof target) != 0)
+				return;
+		} else {
+			return;
+		}
+		if (target[0] != '/')
+			return; /* a pipe, a socket, an anonymous inode */
+		if (sensor_path_join(joined, sizeof joined, target, *rest == '/' ? rest + 1 : rest) != 0)
+			return;
+		snprintf(path, len, "%s", joined);
+	}
+}
+
+/* Resolves path argument `slot` (with its dirfd slot) of a call into an absolute path as the
+ * sensor sees it. in_root: openat2's RESOLVE_IN_ROOT (an absolute name starts at the dirfd).
  * Returns 1 when resolved, 0 when there is nothing to record, -1 when the process is unreadable. */
 static int resolve(const struct sensor_event *ev, const struct sensor_syscall *row, int dslot, int pslot,
-		   char *out, size_t outlen)
+		   const char *root, int in_root, char *out, size_t outlen)
 {
 	char raw[4096], dir[4096];
 	long dirfd = dslot >= 0 ? (long)(int)ev->args[dslot] : AT_FDCWD_;
@@ -95,29 +146,43 @@ static int resolve(const struct sensor_event *ev, const struct sensor_syscall *r
 			return 0;
 		return sensor_path_join(out, outlen, "/", dir) == 0;
 	}
-	if (raw[0] == '/')
-		return sensor_path_join(out, outlen, "/", raw) == 0;
-	if (sensor_procfs_dirfd_path(ev->tid, dirfd, dir, sizeof dir) != 0 || dir[0] != '/')
-		return 0;
-	return sensor_path_join(out, outlen, dir, raw) == 0;
+	if (raw[0] == '/' && !in_root) {
+		if (sensor_path_in_root(out, outlen, root, raw) != 0)
+			return 0;
+	} else {
+		if (sensor_procfs_dirfd_path(ev->tid, dirfd, dir, sizeof dir) != 0 || dir[0] != '/')
+			return 0;
+		if (raw[0] == '/' ? sensor_path_in_root(out, outlen, dir, raw) != 0
+				  : sensor_path_join(out, outlen, dir, raw) != 0)
+			return 0;
+	}
+	resolve_proc_links(ev->tid, out, outlen);
+	return 1;
 }
 
-static int open_is_write(const struct sensor_event *ev, const struct sensor_syscall *row, uint64_t *flags_out)
-{
-	uint64_t flags = ev->args[row->flags];
+#define RESOLVE_IN_ROOT_ 0x10
 
-	if (row->cls & SC_HOW) {
-		struct sensor_open_how how;
-		if (sensor_procfs_read_mem(ev->tid, ev->args[row->flags], &how, sizeof how.flags) != SENSOR_MEM_OK)
-			return 0;
-		flags = how.flags;
-	}
-	*flags_out = flags;
+/* openat2's struct open_how: the open flags and the RESOLVE_ flags. */
+static void read_how(const struct sensor_event *ev, const struct sensor_syscall *row, uint64_t *flags,
+		     uint64_t *resolve_flags)
+{
+	struct sensor_open_how how;
+
+	*flags = 0;
+	*resolve_flags = 0;
+	if (sensor_procfs_read_mem(ev->tid, ev->args[row->flags], &how, sizeof how) != SENSOR_MEM_OK)
+		return;
+	*flags = how.flags;
+	*resolve_flags = how.resolve;
+}
+
+static int open_is_write(uint64_t flags)
+{
 	return (flags & O_ACCMODE_) != 0 || (flags & (O_CREAT_ | O_TRUNC_)) != 0;
 }
 
 static void handle_exec(const struct sensor_event *ev, const struct sensor_syscall *row, int tgid, const char *path,
-			sensor_valid_fn valid, void *cookie)
+			const char *root, sensor_valid_fn valid, void *cookie)
 {
 	char argv[8192];
 	size_t argv_len;
@@ -131,7 +196,7 @@ static void handle_exec(const struct sensor_event *ev, const struct sensor_sysca
 	if (valid != NULL && !valid(cookie))
 		return;
 	/* a PATH search tries execve on every directory: only an existing file is an exec */
-	if (sensor_exec_image_inspect(ev->tid, tgid, path) != 0) {
+	if (sensor_exec_image_inspect(root, tgid, path) != 0) {
 		e = sensor_paths_add(path, SENSOR_OP_STAT, tgid);
 		check_exists(e, ev->tid);
 		return;
@@ -167,7 +232,8 @@ static void recover_exec(struct sensor_proc *proc, int tid)
 	e = sensor_paths_add(exe, SENSOR_OP_EXEC, pid);
 	if (e != NULL)
 		e->exists = e->checked = 1;
-	sensor_exec_image_inspect(tid, pid, exe);
+	(void)tid;
+	sensor_exec_image_inspect(proc->root, pid, exe);
 	argv_len = sensor_procfs_cmdline(pid, argv, sizeof argv);
 	sensor_procs_exec(pid, exe, argv, argv_len);
 	LOG_DEBUG("exec pid %d %s (recovered from /proc after a user switch)", pid, exe);
@@ -178,7 +244,9 @@ void sensor_event_handle(const struct sensor_event *ev, sensor_valid_fn valid, v
 	int known = 0, tgid, r;
 	const struct sensor_syscall *row = sensor_syscall_lookup(ev->arch, ev->nr, &known);
 	struct sensor_proc *proc;
-	char path[4096], path2[4096];
+	char path[4096], path2[4096], rootbuf[4096];
+	const char *root = NULL;
+	uint64_t oflags = 0, resolve_flags = 0;
 	enum sensor_op op;
 
 	sensor_events_seen++;
@@ -194,8 +262,23 @@ void sensor_event_handle(const struct sensor_event *ev, sensor_valid_fn valid, v
 	 * record would only be created now (e.g. the sensor's own child before the app's exec) */
 	proc = (row->cls & SC_EXEC) ? sensor_procs_find(tgid) : sensor_procs_get(tgid);
 
-	if (proc != NULL && proc->exec_pending && !(row->cls & SC_EXEC))
+	if (proc != NULL && proc->root_stale)
+		sensor_procs_read_root(proc);
+	if (proc != NULL && proc->exec_pending && !(row->cls & SC_EXEC)) {
 		recover_exec(proc, ev->tid);
+		proc = sensor_procs_find(tgid); /* the record array may have moved */
+	}
+	if (proc != NULL) {
+		root = proc->root;
+	} else if (sensor_procfs_root(ev->tid, rootbuf, sizeof rootbuf) == 0) {
+		root = rootbuf; /* the first exec of a process not seen before */
+	}
+	if (row->cls & SC_ROOT) {
+		/* the new root applies once the call returns: look again at the next call */
+		if (proc != NULL)
+			proc->root_stale = 1;
+		return;
+	}
 
 	if (row->cls & SC_EXIT) {
 		/* what the process holds: its maps (the ELF interpreter, mmap'd files) and exe; its fds
@@ -218,7 +301,11 @@ void sensor_event_handle(const struct sensor_event *ev, sensor_valid_fn valid, v
 		return;
 	}
 
-	r = resolve(ev, row, row->dirfd, row->path, path, sizeof path);
+	if (row->cls & SC_HOW)
+		read_how(ev, row, &oflags, &resolve_flags);
+	else if (row->cls & SC_OPEN)
+		oflags = ev->args[row->flags];
+	r = resolve(ev, row, row->dirfd, row->path, root, (resolve_flags & RESOLVE_IN_ROOT_) != 0, path, sizeof path);
 	if (r < 0) {
 		if (proc == NULL)
 			proc = sensor_procs_get(tgid);
@@ -234,12 +321,12 @@ void sensor_event_handle(const struct sensor_event *ev, sensor_valid_fn valid, v
 	if (r == 0)
 		path[0] = '\0';
 	path2[0] = '\0';
-	if (row->path2 >= 0 && resolve(ev, row, row->dirfd2, row->path2, path2, sizeof path2) != 1)
+	if (row->path2 >= 0 && resolve(ev, row, row->dirfd2, row->path2, root, 0, path2, sizeof path2) != 1)
 		path2[0] = '\0';
 
 	if (row->cls & SC_EXEC) {
 		if (path[0] != '\0')
-			handle_exec(ev, row, tgid, path, valid, cookie);
+			handle_exec(ev, row, tgid, path, root, valid, cookie);
 		sensor_procfs_forget(ev->tid); /* the mm changes */
 		return;
 	}
@@ -249,8 +336,8 @@ void sensor_event_handle(const struct sensor_event *ev, sensor_valid_fn valid, v
 		return;
 
 	if (row->cls & SC_OPEN) {
-		uint64_t flags = 0;
-		if (open_is_write(ev, row, &flags)) {
+		uint64_t flags = oflags;
+		if (open_is_write(flags)) {
 			struct sensor_path *w = sensor_paths_add(path, SENSOR_OP_WRITE, tgid);
 			if (w != NULL && !w->exists)
 				w->checked = 0;

@@ -73,9 +73,9 @@ static void elf_interp(int fd, const unsigned char *hdr, size_t hlen, char *inte
 	}
 }
 
-int sensor_exec_image_inspect(int tid, int pid, const char *path)
+int sensor_exec_image_inspect(const char *root, int pid, const char *path)
 {
-	char cur[4096], full[4200], interp[4096];
+	char cur[4096], interp[4096];
 	unsigned char hdr[256];
 	int depth;
 
@@ -85,11 +85,7 @@ int sensor_exec_image_inspect(int tid, int pid, const char *path)
 		ssize_t n;
 		int fd;
 
-		snprintf(full, sizeof full, "/proc/%d/root%s", tid, cur);
-		fd = open(full, O_RDONLY | SENSOR_O_LOOP | O_NONBLOCK);
-		/* another user's /proc/<tid>/root is closed to us: its root is almost always ours */
-		if (fd < 0 && (errno == EACCES || errno == EPERM))
-			fd = open(cur, O_RDONLY | SENSOR_O_LOOP | O_NONBLOCK);
+		fd = open(cur, O_RDONLY | SENSOR_O_LOOP | O_NONBLOCK);
 		if (fd < 0)
 			return depth == 0 ? -1 : 0;
 		n = pread(fd, hdr, sizeof hdr - 1, 0);
@@ -109,15 +105,14 @@ int sensor_exec_image_inspect(int tid, int pid, const char *path)
 			while (*e && *e != ' ' && *e != '\t' && *e != '\n')
 				e++;
 			*e = '\0';
-			if (s[0] != '/')
+			if (s[0] != '/' || sensor_path_in_root(cur, sizeof cur, root, s) != 0)
 				return 0;
-			snprintf(cur, sizeof cur, "%s", s);
 			continue;
 		}
 		elf_interp(fd, hdr, (size_t)n, interp, sizeof interp);
 		close(fd);
-		if (interp[0] == '/')
-			record(interp, SENSOR_OP_MMAP, pid);
+		if (interp[0] == '/' && sensor_path_in_root(cur, sizeof cur, root, interp) == 0)
+			record(cur, SENSOR_OP_MMAP, pid);
 		return 0;
 	}
 	return 0;

@@ -191,3 +191,18 @@ int sensor_path_join(char *out, size_t outlen, const char *base, const char *rel
 	out[n] = '\0';
 	return 0;
 }
+
+int sensor_path_in_root(char *out, size_t outlen, const char *root, const char *path)
+{
+	char inner[4096];
+
+	if (sensor_path_join(inner, sizeof inner, "/", path) != 0)
+		return -1;
+	if (root == NULL || strcmp(root, "/") == 0) {
+		if (strlen(inner) >= outlen)
+			return -1;
+		memcpy(out, inner, strlen(inner) + 1);
+		return 0;
+	}
+	return sensor_path_join(out, outlen, root, inner + 1);
+}

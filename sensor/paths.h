@@ -35,5 +35,8 @@ const char *sensor_op_name(enum sensor_op op);
 /* Joins base (absolute) and rel, collapsing "//", "/./" and "/../" lexically (symlinks are kept
  * as the app named them). Returns 0 on success, -1 when the result does not fit. */
 int sensor_path_join(char *out, size_t outlen, const char *base, const char *rel);
+/* An absolute path as a chrooted process names it, as the sensor sees it: root + path, with
+ * ".." stopping at the process's root like the kernel's. root NULL or "/" is the sensor's root. */
+int sensor_path_in_root(char *out, size_t outlen, const char *root, const char *path);
 
 #endif

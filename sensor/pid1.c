@@ -278,7 +278,7 @@ static void record_app_start(const struct sensor_options *o)
 		used += len;
 	}
 	sensor_procs_exec((int)child, exe[0] ? exe : name, argv, used);
-	if (exe[0] != '\0' && sensor_exec_image_inspect((int)getpid(), (int)child, exe) == 0) {
+	if (exe[0] != '\0' && sensor_exec_image_inspect("/", (int)child, exe) == 0) {
 		struct sensor_path *e = sensor_paths_add(exe, SENSOR_OP_EXEC, (int)child);
 		if (e != NULL)
 			e->exists = e->checked = 1;

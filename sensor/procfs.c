@@ -376,3 +376,11 @@ int sensor_procfs_is_descendant(int pid, int ancestor)
 	}
 	return 0;
 }
+
+int sensor_procfs_root(int pid, char *buf, size_t len)
+{
+	char path[64];
+
+	snprintf(path, sizeof path, "/proc/%d/root", pid);
+	return read_link_as(pid, path, buf, len);
+}

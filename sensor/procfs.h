@@ -27,6 +27,9 @@ int sensor_procfs_read_mem(int tid, uint64_t addr, void *buf, size_t len);
  * bytes used (0 when unreadable). ptr_size: 8, or 4 for 32-bit ABIs. */
 size_t sensor_procfs_read_argv(int tid, uint64_t addr, int ptr_size, char *out, size_t len);
 
+/* The root directory of pid as the sensor sees it ("/" unless it is chrooted). */
+int sensor_procfs_root(int pid, char *buf, size_t len);
+
 /* Drops cached state of a thread (after exec or exit). */
 void sensor_procfs_forget(int tid);
 

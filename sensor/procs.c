@@ -70,7 +70,19 @@ struct sensor_proc *sensor_procs_get(int pid)
 	len = sensor_procfs_cmdline(pid, buf, sizeof buf);
 	if (len > 0)
 		sensor_procs_set_argv(p, buf, len);
+	sensor_procs_read_root(p);
 	return p;
+}
+
+void sensor_procs_read_root(struct sensor_proc *p)
+{
+	char buf[4096];
+
+	p->root_stale = 0;
+	free(p->root);
+	p->root = NULL;
+	if (sensor_procfs_root(p->pid, buf, sizeof buf) == 0 && strcmp(buf, "/") != 0)
+		p->root = strdup(buf);
 }
 
 void sensor_procs_end(struct sensor_proc *p)
@@ -86,19 +98,30 @@ void sensor_procs_end(struct sensor_proc *p)
 struct sensor_proc *sensor_procs_exec(int pid, const char *exe, const char *argv, size_t argv_len)
 {
 	struct sensor_proc *old = sensor_procs_find(pid);
+	int known = old != NULL;
 	int ppid = old ? old->ppid : 0;
 	unsigned long long st = old ? old->starttime : 0;
+	/* copied now: new_record may move the array `old` points into */
+	char *root = (old != NULL && old->root != NULL) ? strdup(old->root) : NULL;
 	struct sensor_proc *p;
 
 	if (old != NULL)
 		sensor_procs_end(old);
+	old = NULL;
 	p = new_record(pid);
-	if (p == NULL)
+	if (p == NULL) {
+		free(root);
 		return NULL;
-	if (old == NULL)
+	}
+	if (!known)
 		sensor_procfs_stat(pid, &ppid, &st);
 	p->ppid = ppid;
 	p->starttime = st;
+	/* an exec keeps the root */
+	if (known)
+		p->root = root;
+	else
+		sensor_procs_read_root(p);
 	if (exe != NULL)
 		p->exe = strdup(exe);
 	if (argv != NULL && argv_len > 0)

@@ -13,6 +13,7 @@
 #define SC_EXIT 0x20u /* exit_group: sample maps/fds/exe before the image goes away */
 #define SC_URING 0x40u /* io_uring_setup: file I/O the filter cannot see */
 #define SC_HOW 0x80u /* openat2: open flags are in struct open_how */
+#define SC_ROOT 0x100u /* chroot: absolute paths of the process resolve elsewhere from now on */
 
 /* Argument slots: dirfd/path pairs (dirfd -1 means the cwd), the slot holding open/AT_ flags,
  * and the argv slot for execs. -1: not present. */
