@@ -243,7 +243,7 @@ int sensor_cmd_stop(int argc, char **argv)
 	long timeout_ms = 0;
 	int sig;
 	int64_t deadline;
-	struct timespec ts = { 0, 100 * 1000000L };
+	struct timespec ts = { 0, 20 * 1000000L };
 
 	if (sub_options(argc, argv, &dir, &timeout_ms) != 0)
 		return 2;

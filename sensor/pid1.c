@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define TICK_MS 100
@@ -116,6 +117,49 @@ static void begin_stop(int sig, int keep_alive)
 	kill_deadline = sensor_monotonic_ms() + opts->stop_grace_ms;
 	LOG_DEBUG("stopping: SIG%s forwarded, grace %ld ms", sensor_signal_name(sig), opts->stop_grace_ms);
 	forward(sig);
+}
+
+/* A `creach-sensor stop` entered with docker exec / kubectl exec waits for the final report; when
+ * the sensor (PID 1) exits, the kernel kills every process of the container, that client too,
+ * before it can see the report and exit 0. So PID 1 lingers (at most 3 s) until such clients are
+ * gone. */
+static int stop_client_running(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int found = 0;
+
+	if (d == NULL)
+		return 0;
+	while (!found && (e = readdir(d)) != NULL) {
+		char buf[256];
+		int pid = atoi(e->d_name), ppid = -1;
+		unsigned long long st;
+		size_t len;
+		const char *base;
+
+		if (pid <= 1 || sensor_procfs_stat(pid, &ppid, &st) != 0 || ppid != 0)
+			continue;
+		len = sensor_procfs_cmdline(pid, buf, sizeof buf - 1);
+		buf[len] = '\0';
+		base = strrchr(buf, '/');
+		base = base ? base + 1 : buf;
+		if (strncmp(base, "creach-sensor", 13) == 0 && strlen(buf) + 1 < len && strcmp(buf + strlen(buf) + 1, "stop") == 0)
+			found = 1;
+	}
+	closedir(d);
+	return found;
+}
+
+static void wait_for_stop_clients(void)
+{
+	int i;
+	struct timespec ts = { 0, 20 * 1000000L };
+
+	if (getpid() != 1)
+		return;
+	for (i = 0; i < 150 && stop_client_running(); i++)
+		nanosleep(&ts, NULL);
 }
 
 /* Last look at whatever is still running (daemons outliving the app) before the final report. */
@@ -396,6 +440,7 @@ int sensor_pid1_run(const struct sensor_options *o)
 			finish();
 			if (!stay_alive) {
 				sensor_control_close(cfd, o->artifacts_dir);
+				wait_for_stop_clients();
 				return exit_status;
 			}
 		}
