@@ -63,7 +63,7 @@ async function interleaved(label: string, rounds: number, measure: (cfg: Config)
         s.values.push(...r.values);
         if (r.note) s.notes.add(r.note);
       } catch (e) {
-        s.notes.add(`failed: ${String(e).slice(0, 200)}`);
+        s.notes.add(`failed: ${(e instanceof Error ? e.message : String(e)).slice(0, 160)}`);
       }
     }
   }
@@ -88,7 +88,10 @@ async function wall(image: string, cfg: Config, cmd: string[]): Promise<{ values
   const code = await waitExited(name, 600_000);
   const logs = await docker(['logs', name]);
   const m = /timeit: median_ns=\d+ runs=([\d,]+)/.exec(logs.stderr);
-  if (code !== 0 || !m) throw new Error(`${cfg.name} ${cmd.join(' ')}: exit ${code}: ${logs.stderr.slice(-500)}`);
+  if (code !== 0 || !m) {
+    await docker(['rm', '-f', name]);
+    throw new Error(`exit ${code}${code === 139 ? ' (SIGSEGV)' : ''}, no timing${logs.stderr.trim() ? `: ${logs.stderr.trim().split('\n').pop()}` : ''}`);
+  }
   const note = await sensorNote(name, cfg);
   await docker(['rm', '-f', name]);
   return { values: m[1]!.split(',').map((ns) => Number(ns) / 1e9), note };

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cleanup, sensorDebianImage, sensorRunImage } from '../support/sensor-images.js';
 import { type CReport, type ReportOp, ReportIndex, canonicalize, expectLines, parseReport } from '../support/sensor-report.js';
-import { type Engine, type StraceRun, runUnderSensor, runUnderStrace } from '../support/sensor-run.js';
+import { type Engine, type StraceRun, engineLabel, runUnderSensor, runUnderStrace } from '../support/sensor-run.js';
 import { expectedFiles, parseStrace } from '../support/sensor-strace.js';
 
 interface Workload {
@@ -40,8 +40,10 @@ const WORKLOADS: Workload[] = [
   { name: 'paths with spaces, quotes, a newline, UTF-8, a non-UTF-8 byte and 3,000+ bytes', cmd: ['/w/odd-paths'] },
 ];
 
-// Both full engines must be complete; `auto` is what users get and must pick one of them here.
-const ENGINES: Engine[] = ['unotify', 'ptrace'];
+// Every full engine must be complete; `auto` is what users get and must pick one of them here.
+// fanotify needs CAP_SYS_ADMIN, so it runs with that capability added (and says so in the name).
+const ENGINES: Engine[] = ['unotify', 'ptrace', 'fanotify'];
+const NO_CAP_ENGINES: Engine[] = ['unotify', 'ptrace'];
 
 let image: string;
 const cleanup = new Cleanup();
@@ -152,6 +154,7 @@ async function compare(w: Workload, engine: Engine) {
   const problems = checkReportBasics(report, w.cmd, run.exitCode);
   if (engine === 'unotify' && report.tracing.mode !== 'seccomp-unotify') problems.push(`--engine unotify ran mode ${report.tracing.mode}`);
   if (engine === 'ptrace' && !report.tracing.mode.startsWith('ptrace')) problems.push(`--engine ptrace ran mode ${report.tracing.mode}`);
+  if (engine === 'fanotify' && report.tracing.mode !== 'fanotify') problems.push(`--engine fanotify ran mode ${report.tracing.mode}`);
   if (!report.complete) problems.push(`complete is false: ${JSON.stringify(report.incompleteReasons)}`);
 
   expect({ missing, problems }, `${expected.length} files from strace, ${announced.length} announced`).toEqual({ missing: [], problems: [] });
@@ -161,7 +164,7 @@ async function compare(w: Workload, engine: Engine) {
 for (const w of WORKLOADS) {
   describe(w.name, () => {
     for (const engine of ENGINES) {
-      it(`--engine ${engine}: every file strace saw opened or executed is in the report with its op`, async () => {
+      it(`${engineLabel(engine)}: every file strace saw opened or executed is in the report with its op`, async () => {
         const { expected } = await compare(w, engine);
         // A ground truth that found nothing would make this test pass vacuously.
         expect(expected.length).toBeGreaterThan(0);
@@ -172,7 +175,7 @@ for (const w of WORKLOADS) {
 
 describe('a program that opens files through io_uring (Docker default seccomp profile: io_uring_setup is allowed on this engine)', () => {
   for (const engine of ENGINES) {
-    it(`--engine ${engine}: the file held open is reported as read; the one opened and closed inside the ring is reported or the record is marked incomplete`, async () => {
+    it(`${engineLabel(engine)}: the file held open is reported as read; the one opened and closed inside the ring is reported or the record is marked incomplete`, async () => {
       const cmd = ['/w/io-uring'];
       const run = await runUnderSensor(cleanup, image, cmd, { engine });
       expect(run.stdout, 'io_uring must work in this container, or this test proves nothing').not.toMatch(/io_uring-unavailable/);
@@ -194,8 +197,8 @@ describe('a program that opens files through io_uring (Docker default seccomp pr
 
 describe('a child that switches to user nobody, then opens, writes and execs', () => {
   const cmd = ['/w/switch-user'];
-  for (const engine of ENGINES) {
-    it(`--engine ${engine}, default capabilities: what it cannot read is counted and the record is incomplete, naming CAP_SYS_PTRACE; what it can read is there`, async () => {
+  for (const engine of NO_CAP_ENGINES) {
+    it(`${engineLabel(engine)}, default capabilities: what it cannot read is counted and the record is incomplete, naming CAP_SYS_PTRACE; what it can read is there`, async () => {
       // After setuid the process is not dumpable, so neither the sensor nor strace can read its
       // memory without CAP_SYS_PTRACE; after it execs probe it is dumpable again.
       const run = await runUnderSensor(cleanup, image, cmd, { engine });
@@ -214,7 +217,7 @@ describe('a child that switches to user nobody, then opens, writes and execs', (
       expect(checkReportBasics(report, cmd, run.exitCode)).toEqual([]);
     });
 
-    it(`--engine ${engine}, --cap-add SYS_PTRACE: every file is recorded and the record is complete`, async () => {
+    it(`${engineLabel(engine)}, --cap-add SYS_PTRACE: every file is recorded and the record is complete`, async () => {
       const run = await runUnderSensor(cleanup, image, cmd, { engine, runArgs: ['--cap-add', 'SYS_PTRACE'] });
       expect(run.exitCode, run.stderr).toBe(0);
       const report = parseReport(run.reportText ?? '', `switch-user +SYS_PTRACE (${engine})`);
@@ -227,7 +230,7 @@ describe('a child that switches to user nobody, then opens, writes and execs', (
 
 describe('counts and many processes', () => {
   for (const engine of ENGINES) {
-    it(`--engine ${engine}: per-file read counts equal strace's (100 files opened 20 times each)`, async () => {
+    it(`${engineLabel(engine)}: per-file read counts equal strace's (100 files opened 20 times each)`, async () => {
       const cmd = ['/w/file-heavy', '2000'];
       const s = await runUnderStrace(image, cmd);
       expect(s.exitCode, s.stderr).toBe(0);
@@ -242,7 +245,7 @@ describe('counts and many processes', () => {
       expect(report.complete).toBe(true);
     });
 
-    it(`--engine ${engine}: 150 short processes are each in processes with their argv, and the exec count is 150`, async () => {
+    it(`${engineLabel(engine)}: 150 short processes are each in processes with their argv, and the exec count is 150`, async () => {
       const cmd = ['/w/exec-heavy', '150', '/w/probe'];
       const run = await runUnderSensor(cleanup, image, cmd, { engine });
       expect(run.exitCode, run.stderr).toBe(0);

@@ -5,7 +5,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Cleanup, REPORT_IN_IMAGE, SENSOR_IN_IMAGE, copyOut, docker, dockerOk, logs, uniqueName, waitExited } from './sensor-images.js';
 
-export type Engine = 'auto' | 'unotify' | 'ptrace' | 'proc';
+export type Engine = 'auto' | 'unotify' | 'ptrace' | 'proc' | 'fanotify';
+
+/** fanotify mount marks need CAP_SYS_ADMIN: the only engine run with an added capability. */
+export function engineRunArgs(engine: Engine | undefined): string[] {
+  return engine === 'fanotify' ? ['--cap-add', 'SYS_ADMIN'] : [];
+}
+
+export function engineLabel(engine: Engine): string {
+  return engine === 'fanotify' ? '--engine fanotify (--cap-add SYS_ADMIN)' : `--engine ${engine}`;
+}
 
 export interface SensorRun {
   name: string;
@@ -24,7 +33,7 @@ export async function runUnderSensor(
 ): Promise<SensorRun> {
   const name = cleanup.container(uniqueName('sensor'));
   const sensorArgs = [...(opts.engine ? ['--engine', opts.engine] : []), ...(opts.sensorArgs ?? [])];
-  await dockerOk(['run', '-d', '--name', name, '--network', 'host', ...(opts.runArgs ?? []), '--entrypoint', SENSOR_IN_IMAGE, image, 'run', ...sensorArgs, '--', ...cmd]);
+  await dockerOk(['run', '-d', '--name', name, '--network', 'host', ...engineRunArgs(opts.engine), ...(opts.runArgs ?? []), '--entrypoint', SENSOR_IN_IMAGE, image, 'run', ...sensorArgs, '--', ...cmd]);
   const exitCode = await waitExited(name, opts.timeoutMs ?? 120_000);
   const l = await logs(name);
   const reportText = await copyOut(name, REPORT_IN_IMAGE);
