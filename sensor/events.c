@@ -270,11 +270,14 @@ void sensor_event_handle(const struct sensor_event *ev, sensor_valid_fn valid, v
 	}
 	if (proc != NULL) {
 		root = proc->root;
-	} else if (sensor_procfs_root(ev->tid, rootbuf, sizeof rootbuf) == 0) {
+	} else if (sensor_procs_roots_vary && sensor_procfs_root(ev->tid, rootbuf, sizeof rootbuf) == 0) {
 		root = rootbuf; /* the first exec of a process not seen before */
 	}
 	if (row->cls & SC_ROOT) {
 		/* the new root applies once the call returns: look again at the next call */
+		sensor_procs_roots_vary = 1;
+		if (proc == NULL)
+			proc = sensor_procs_get(tgid);
 		if (proc != NULL)
 			proc->root_stale = 1;
 		return;

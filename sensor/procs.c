@@ -74,6 +74,8 @@ struct sensor_proc *sensor_procs_get(int pid)
 	return p;
 }
 
+int sensor_procs_roots_vary;
+
 void sensor_procs_read_root(struct sensor_proc *p)
 {
 	char buf[4096];
@@ -81,7 +83,8 @@ void sensor_procs_read_root(struct sensor_proc *p)
 	p->root_stale = 0;
 	free(p->root);
 	p->root = NULL;
-	if (sensor_procfs_root(p->pid, buf, sizeof buf) == 0 && strcmp(buf, "/") != 0)
+	/* until some process calls chroot every process has the sensor's root: no readlink per process */
+	if (sensor_procs_roots_vary && sensor_procfs_root(p->pid, buf, sizeof buf) == 0 && strcmp(buf, "/") != 0)
 		p->root = strdup(buf);
 }
 

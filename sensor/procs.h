@@ -40,6 +40,8 @@ void sensor_procs_set_argv(struct sensor_proc *p, const char *argv, size_t argv_
 void sensor_procs_set_exe(struct sensor_proc *p, const char *exe);
 /* Re-reads the root of the process (at creation, and after it called chroot). */
 void sensor_procs_read_root(struct sensor_proc *p);
+/* Set once a process called chroot (roots are read per process from then on). */
+extern int sensor_procs_roots_vary;
 void sensor_procs_mark_unreadable(struct sensor_proc *p);
 void sensor_procs_clear_unreadable(struct sensor_proc *p);
 /* Did pid ever have a record (it may have ended since)? */

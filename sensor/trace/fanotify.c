@@ -142,10 +142,21 @@ static int parent_before(pid_t child, char *why, size_t whylen)
 		close_all();
 		return -1;
 	}
-	/* the filter keeps only what fanotify cannot see: execs (argv, process tree), exits, io_uring */
-	sensor_unotify_classes = SC_EXEC | SC_EXIT | SC_URING;
 	LOG_DEBUG("fanotify marks on %d mounts", marked);
 	return 0;
+}
+
+/* The filter keeps only what fanotify cannot see: execs (argv, process tree), exits, io_uring,
+ * chroot. Set in the child, which installs the filter (it was forked before the negotiation). */
+#define FANOTIFY_FILTER_CLASSES (SC_EXEC | SC_EXIT | SC_URING | SC_ROOT)
+
+static int child_setup(int sock)
+{
+	sensor_unotify_classes = FANOTIFY_FILTER_CLASSES;
+	if (sensor_unotify_child_setup(sock) == 0)
+		return 0;
+	sensor_unotify_classes = ~0u; /* the next engine traces everything again */
+	return -1;
 }
 
 static int parent_after(pid_t child, int sock, char *why, size_t whylen)
@@ -207,8 +218,10 @@ static void read_events(void)
 					path[len] = '\0';
 					if (len > 10 && strcmp(path + len - 10, " (deleted)") == 0)
 						path[len - 10] = '\0';
+					/* execs (and the kernel's open of the ELF interpreter) are recorded by
+					 * the exec tracing; counting them here too would count each twice */
 					if (m->mask & FAN_OPEN_EXEC)
-						e = sensor_paths_add(path, SENSOR_OP_EXEC, pid);
+						e = NULL;
 					else if (m->mask & FAN_OPEN)
 						e = sensor_paths_add(path, SENSOR_OP_READ, pid);
 					else
@@ -260,7 +273,7 @@ const struct sensor_engine sensor_engine_fanotify = {
 	.mode = "fanotify",
 	.cmd = 'F',
 	.parent_before = parent_before,
-	.child_setup = sensor_unotify_child_setup,
+	.child_setup = child_setup,
 	.parent_after = parent_after,
 	.give_up = NULL,
 	.fd = get_fd,
