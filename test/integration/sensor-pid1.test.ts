@@ -261,6 +261,56 @@ describe('stdin, tty and output', () => {
   });
 });
 
+describe('runtime variations', () => {
+  it('as a non-root user (--user 65534:65534, as distroless nonroot images run): the app runs, the record is complete', async () => {
+    const cmd = ['/w/probe', '--open', '/etc/hostname', '--exit', '3'];
+    const r = await runUnderSensor(cleanup, image, cmd, { runArgs: ['--user', '65534:65534'] });
+    expect(r.exitCode, r.stderr).toBe(3);
+    const report = parseReport(r.reportText ?? '', 'non-root');
+    expect({ complete: report.complete, reasons: report.incompleteReasons ?? [] }).toEqual({ complete: true, reasons: [] });
+    expect(report.files.some((f) => f.path === '/etc/hostname' && f.ops.includes('read'))).toBe(true);
+    expect(report.app.exitStatus).toBe(3);
+  });
+
+  it('under docker run --init (the sensor is not PID 1): exit status passes through and orphans are still reaped', async () => {
+    const name = cleanup.container(uniqueName('pid1'));
+    await dockerOk(['run', '-d', '--init', '--name', name, '--network', 'host', '--entrypoint', SENSOR_IN_IMAGE, image, 'run', '--', '/w/pid1-app', 'orphans', '10']);
+    await waitLog(name, /^orphans-done 10$/m, 'the app creating 10 orphans');
+    let zombies: string[] = [];
+    const clean = await pollUntil('no zombies', async () => {
+      const out = await dockerOk(['exec', name, 'ps', '-eo', 'pid=,ppid=,stat=,comm=']);
+      zombies = out.trim().split('\n').map((l) => l.trim()).filter((l) => /^\d+\s+\d+\s+Z/.test(l));
+      return zombies.length === 0 ? true : undefined;
+    }, 30_000, 250).catch(() => false);
+    expect(clean ? [] : zombies).toEqual([]);
+    await dockerOk(['kill', '-s', 'TERM', name]);
+    expect(await waitExited(name)).toBe(0);
+    expect((await reportOf(name))?.final).toBe(true);
+  });
+
+  it('with a read-only root filesystem: the app still starts and its exit status passes through, and the sensor says why there is no report', async () => {
+    const r = await runUnderSensor(cleanup, image, ['/w/probe', '--exit', '5'], { runArgs: ['--read-only'] });
+    expect(r.exitCode).toBe(5);
+    expect(r.stdout + r.stderr).not.toMatch(/Segmentation|core dumped/i);
+    expect(r.stderr).toMatch(/creach-sensor/);
+    expect(r.stderr).toMatch(/artifacts|creport|Read-only/i);
+  });
+
+  it('with a read-only root filesystem and a tmpfs artifacts dir: the report is written there (read with the report subcommand)', async () => {
+    const ro = cleanup.container(uniqueName('pid1'));
+    await dockerOk(['run', '-d', '--name', ro, '--network', 'host', '--read-only', '--tmpfs', `${ARTIFACTS_DIR}:mode=1777`, '--entrypoint', SENSOR_IN_IMAGE, image, 'run', '--', '/w/pid1-app', 'sleep', '/w/probe']);
+    await waitLog(ro, /^sleeping /m, 'the app sleeping');
+    const report = await pollUntil('a report with /w/probe from the report subcommand', async () => {
+      const r = await docker(['exec', ro, SENSOR_IN_IMAGE, 'report']);
+      if (r.code !== 0) return undefined;
+      const rep = parseReport(r.stdout, 'read-only + tmpfs');
+      return rep.files.some((f) => f.path === '/w/probe') ? rep : undefined;
+    }, 30_000, 250);
+    expect(report.files.find((f) => f.path === '/w/probe')?.ops).toContain('read');
+    await dockerOk(['kill', '-s', 'KILL', ro]);
+  });
+});
+
 describe('subcommands in an image with no shell', () => {
   let noShell: string;
   beforeAll(async () => {
