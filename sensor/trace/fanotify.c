@@ -1,9 +1,9 @@
 /* Engine 0 (opt-in, --engine fanotify, needs CAP_SYS_ADMIN): fanotify marks on the container's
  * mounts report every open asynchronously, so the app never waits for the sensor on a file open.
- * User notification still traces exec, exit_group and io_uring_setup (the process tree, argv,
- * maps at exit). Lost compared to the syscall engines: stat/access-only evidence and the names
- * apps used (fanotify gives the resolved path); opens of processes entered with docker exec are
- * included. */
+ * User notification still traces every other call (exec, exit_group, io_uring_setup, chroot,
+ * stat-only and write-side calls). Different from the syscall engines: opens are recorded by the
+ * resolved path (not the name the app used) and their counts are lower bounds (the kernel merges
+ * identical queued events). */
 #define _GNU_SOURCE
 #include "engine.h"
 #include "../events.h"
@@ -146,9 +146,10 @@ static int parent_before(pid_t child, char *why, size_t whylen)
 	return 0;
 }
 
-/* The filter keeps only what fanotify cannot see: execs (argv, process tree), exits, io_uring,
- * chroot. Set in the child, which installs the filter (it was forked before the negotiation). */
-#define FANOTIFY_FILTER_CLASSES (SC_EXEC | SC_EXIT | SC_URING | SC_ROOT)
+/* The filter keeps everything but the opens, which fanotify reports without a stop: execs (argv,
+ * process tree), exits, io_uring, chroot, and the (rarer) stat-only and write-side calls. Set in the
+ * child, which installs the filter (it was forked before the negotiation). */
+#define FANOTIFY_FILTER_CLASSES (~0u & ~(SC_OPEN | SC_HOW))
 
 static int child_setup(int sock)
 {

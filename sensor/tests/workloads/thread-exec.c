@@ -8,11 +8,14 @@
 
 extern char **environ;
 
+static int spinning; /* spinners that have opened their file at least once */
+
 static void *spinner(void *arg) {
     (void)arg;
-    for (;;) {
+    for (int first = 1;; first = 0) {
         int fd = open("/tmp/creach-thread-exec/spin.txt", O_RDONLY | O_CLOEXEC);
         if (fd >= 0) close(fd);
+        if (first) __atomic_add_fetch(&spinning, 1, __ATOMIC_SEQ_CST);
         usleep(1000);
     }
     return NULL;
@@ -35,6 +38,9 @@ int main(void) {
     expect("read", "/tmp/creach-thread-exec/spin.txt");
     pthread_t t[4];
     for (int i = 0; i < 3; i++) pthread_create(&t[i], NULL, spinner, NULL);
+    /* the exec must happen while the siblings run, however loaded the machine (no fixed sleep) */
+    for (int i = 0; i < 30000 && __atomic_load_n(&spinning, __ATOMIC_SEQ_CST) < 3; i++) usleep(1000);
+    if (__atomic_load_n(&spinning, __ATOMIC_SEQ_CST) < 3) { fprintf(stderr, "workload: spinners never ran\n"); return 99; }
     pthread_create(&t[3], NULL, execer, NULL);
     pthread_join(t[3], NULL);
     return 98;
