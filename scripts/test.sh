@@ -20,5 +20,18 @@ echo "test: starting the Docker engine and the registry (if not running)" >&2
 bash scripts/env/docker-engine.sh
 bash scripts/env/registry.sh
 
-# vitest's own summary is the last thing printed.
-exec npx vitest run "$@"
+# vitest prints its own summary; a JSON report beside it lets us close with one plain
+# "N passed, N failed" line that any CI log reader understands, and keep vitest's exit status.
+mkdir -p .cache
+results=.cache/vitest-results.json
+rm -f "$results"
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@" || status=$?
+if [ -f "$results" ]; then
+  node -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+    console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+  ' "$results"
+fi
+exit "$status"
