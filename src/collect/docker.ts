@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import { extract } from 'tar-stream';
 import { CreachError } from '../errors.js';
 import { silentLogger, type OpContext } from '../log.js';
-import { EngineClient, daemonError, engineTarget, readText } from './engine-api.js';
+import { EngineClient, type ContainerSummary } from '../image/engine/client.js';
 import {
   ARTIFACTS_DIR,
   ORIGINAL_REFERENCE_LABEL,
@@ -31,25 +31,16 @@ export interface DockerCollectOptions extends OpContext {
   dockerHost?: string;
 }
 
-interface ContainerSummary {
-  Id: string;
-  Names?: string[];
-  Image: string;
-  ImageID: string;
-  Labels?: Record<string, string> | null;
-  State?: string;
-}
-
 /** Largest single artifact we read into memory (a report of a huge app is a few MB). */
 const MAX_ARTIFACT_BYTES = 512 * 1024 * 1024;
 
 export async function collectDocker(opts: DockerCollectOptions): Promise<CollectResult> {
   const log = opts.log ?? silentLogger;
-  const engine = new EngineClient(engineTarget(opts.dockerHost), opts.signal);
+  const engine = new EngineClient({ dockerHost: opts.dockerHost, signal: opts.signal });
   const containers = await findContainers(engine, opts);
   if (containers.length === 0) {
     const what = opts.container ? `named ${opts.container}` : opts.image ? `of image ${opts.image}` : `of instrumented images (label ${ORIGINAL_REFERENCE_LABEL})`;
-    throw new CreachError('COLLECT_FAILED', `no Docker containers ${what} found at ${engine.target.display}`, {
+    throw new CreachError('COLLECT_FAILED', `no Docker containers ${what} found at ${engine.where}`, {
       hint: 'run the instrumented image first (docker run IMAGE-instrumented), or name it with --container / --image',
     });
   }
@@ -99,14 +90,8 @@ function containerName(c: ContainerSummary): string {
 }
 
 async function findContainers(engine: EngineClient, opts: DockerCollectOptions): Promise<ContainerSummary[]> {
-  const all = await engine.getJson<ContainerSummary[]>('/containers/json?all=1');
-  let imageId: string | undefined;
-  if (opts.image) {
-    const res = await engine.get(`/images/${encodeURIComponent(opts.image)}/json`);
-    const text = await readText(res.body);
-    if (res.status === 200) imageId = (JSON.parse(text) as { Id: string }).Id;
-    else if (res.status !== 404) throw daemonError(engine.target, `/images/${opts.image}/json`, res.status, text);
-  }
+  const all = await engine.containers();
+  const imageId = opts.image ? (await engine.inspect(opts.image))?.Id : undefined;
   return all.filter((c) => {
     if (opts.container) {
       const want = opts.container.replace(/^\//, '');
@@ -127,13 +112,8 @@ async function findContainers(engine: EngineClient, opts: DockerCollectOptions):
  */
 async function copyArtifacts(engine: EngineClient, id: string, name: string, all: boolean): Promise<Map<string, Buffer>> {
   const path = all ? ARTIFACTS_DIR : REPORT_PATH;
-  const res = await engine.get(`/containers/${id}/archive?path=${encodeURIComponent(path)}`);
-  if (res.status === 404) {
-    res.body.resume();
-    return new Map();
-  }
-  if (res.status !== 200) throw daemonError(engine.target, `/containers/${name}/archive`, res.status, await readText(res.body));
-  return readArchive(res.body, all, name);
+  const body = await engine.containerArchive(id, path);
+  return body ? readArchive(body, all, name) : new Map();
 }
 
 async function readArchive(body: IncomingMessage, all: boolean, name: string): Promise<Map<string, Buffer>> {

@@ -1,6 +1,7 @@
 // A narrow Docker Engine API client: only the calls creach makes (ping, image inspect, image
-// export, image load). Unix socket or DOCKER_HOST (unix:// or tcp://); the API version is
-// negotiated once with /_ping so engines from API 1.41 up work.
+// export, image load; for collect: list containers, GET a container's archive). Unix socket or
+// DOCKER_HOST (unix:// or tcp://); the API version is negotiated once with /_ping so engines
+// from API 1.41 up work.
 import { request, type IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { CreachError, errnoCode } from '../../errors.js';
@@ -14,26 +15,29 @@ export interface EngineOptions {
   signal?: AbortSignal;
 }
 
-interface Endpoint {
+export interface Endpoint {
   socketPath?: string;
   host?: string;
   port?: number;
+  /** What the user configured, for messages (never holds credentials). */
   display: string;
 }
 
-function endpoint(dockerHost?: string): Endpoint {
-  const h = dockerHost || process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+/** Where the engine lives: `dockerHost` (or $DOCKER_HOST), else the default unix socket. */
+export function engineEndpoint(dockerHost?: string): Endpoint {
+  const h = (dockerHost || process.env.DOCKER_HOST)?.trim() || 'unix:///var/run/docker.sock';
   if (h.startsWith('unix://')) return { socketPath: h.slice('unix://'.length), display: h };
   if (h.startsWith('tcp://') || h.startsWith('http://')) {
     const u = new URL(h.replace(/^tcp:/, 'http:'));
-    return { host: u.hostname, port: Number(u.port || 2375), display: h };
+    // Not the URL as given: it may carry user:password.
+    return { host: u.hostname, port: Number(u.port || 2375), display: `${u.protocol}//${u.host}` };
   }
-  throw new CreachError('DAEMON_UNREACHABLE', `unsupported DOCKER_HOST ${h}`, { hint: 'use unix:///path/to/docker.sock or tcp://host:port' });
+  throw new CreachError('DAEMON_UNREACHABLE', `unsupported DOCKER_HOST ${h}`, { hint: 'use unix:///path/to/docker.sock or tcp://host:port (no TLS), or unset DOCKER_HOST' });
 }
 
 function compareVersions(a: string, b: string): number {
-  const [a1, a2] = a.split('.').map(Number);
-  const [b1, b2] = b.split('.').map(Number);
+  const [a1 = 0, a2 = 0] = a.split('.').map(Number);
+  const [b1 = 0, b2 = 0] = b.split('.').map(Number);
   return a1 - b1 || a2 - b2;
 }
 
@@ -42,7 +46,7 @@ export class EngineClient {
   private version: string | undefined;
 
   constructor(private readonly opts: EngineOptions = {}) {
-    this.ep = endpoint(opts.dockerHost);
+    this.ep = engineEndpoint(opts.dockerHost);
   }
 
   get where(): string {
@@ -78,8 +82,10 @@ export class EngineClient {
   }
 
   private wrap(e: unknown): unknown {
+    if (this.opts.signal?.aborted) return this.opts.signal.reason ?? e;
     const code = errnoCode(e);
-    if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES' || code === 'ENOTSOCK' || code === 'EHOSTUNREACH' || code === 'ECONNRESET') {
+    // Any connection failure (socket missing, refused, name not resolved, reset): the engine is not there for us.
+    if (code) {
       return new CreachError('DAEMON_UNREACHABLE', `cannot reach the Docker engine at ${this.ep.display} (${code})`, {
         hint: code === 'EACCES' ? 'you lack permission for the socket; join the docker group or run as root' : 'start the Docker engine, or set DOCKER_HOST to where it listens',
         cause: e,
@@ -93,7 +99,13 @@ export class EngineClient {
     if (this.version) return this.version;
     const res = await this.raw('GET', '/_ping');
     res.resume();
-    const server = String(res.headers['api-version'] ?? MIN_API);
+    if (res.statusCode !== 200) {
+      throw new CreachError('DAEMON_ERROR', `the Docker engine at ${this.ep.display} answered /_ping with HTTP ${res.statusCode}`, {
+        hint: 'check that DOCKER_HOST points at a Docker engine',
+      });
+    }
+    const header = res.headers['api-version'];
+    const server = (Array.isArray(header) ? header[0] : header) ?? MIN_API;
     if (compareVersions(server, MIN_API) < 0) {
       throw new CreachError('DAEMON_ERROR', `the Docker engine at ${this.ep.display} speaks API ${server}; creach needs ${MIN_API} or newer`, { hint: 'upgrade the Docker engine' });
     }
@@ -101,7 +113,7 @@ export class EngineClient {
     return this.version;
   }
 
-  async call(method: string, path: string, body?: AsyncIterable<Buffer>, headers?: Record<string, string>): Promise<IncomingMessage> {
+  private async call(method: string, path: string, body?: AsyncIterable<Buffer>, headers?: Record<string, string>): Promise<IncomingMessage> {
     const v = await this.apiVersion();
     return this.raw(method, `/v${v}${path}`, body, headers);
   }
@@ -132,6 +144,24 @@ export class EngineClient {
   async export(name: string): Promise<IncomingMessage> {
     const res = await this.call('GET', `/images/get?names=${encodeURIComponent(name)}`);
     if (res.statusCode !== 200) throw await this.failure(res, `export ${name}`);
+    return res;
+  }
+
+  /** All containers, running or stopped. */
+  async containers(): Promise<ContainerSummary[]> {
+    const res = await this.call('GET', '/containers/json?all=1');
+    if (res.statusCode !== 200) throw await this.failure(res, 'list containers');
+    return JSON.parse((await readAll(res)).toString('utf8')) as ContainerSummary[];
+  }
+
+  /** A tar of `path` in a container (running or stopped); undefined when the path does not exist. */
+  async containerArchive(id: string, path: string): Promise<IncomingMessage | undefined> {
+    const res = await this.call('GET', `/containers/${encodeURIComponent(id)}/archive?path=${encodeURIComponent(path)}`);
+    if (res.statusCode === 404) {
+      res.resume();
+      return undefined;
+    }
+    if (res.statusCode !== 200) throw await this.failure(res, `read ${path} of container ${id.slice(0, 12)}`);
     return res;
   }
 
@@ -169,6 +199,15 @@ export interface ImageInspect {
   Os?: string;
   Architecture?: string;
   Variant?: string;
+}
+
+export interface ContainerSummary {
+  Id: string;
+  Names?: string[];
+  Image: string;
+  ImageID: string;
+  Labels?: Record<string, string> | null;
+  State?: string;
 }
 
 export async function readAll(stream: Readable): Promise<Buffer> {
