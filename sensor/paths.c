@@ -91,7 +91,7 @@ static int grow(void)
 	return 0;
 }
 
-struct sensor_path *sensor_paths_add(const char *path, enum sensor_op op, int pid)
+static struct sensor_path *entry(const char *path, int pid)
 {
 	uint32_t h;
 	size_t i, len;
@@ -100,10 +100,8 @@ struct sensor_path *sensor_paths_add(const char *path, enum sensor_op op, int pi
 		return NULL;
 	h = hash_path(path);
 	for (i = h & (capacity - 1); table[i].path != NULL; i = (i + 1) & (capacity - 1)) {
-		if (table[i].hash == h && strcmp(table[i].path, path) == 0) {
-			table[i].counts[op]++;
+		if (table[i].hash == h && strcmp(table[i].path, path) == 0)
 			return &table[i];
-		}
 	}
 	len = strlen(path);
 	/* keep the load factor under 3/4 */
@@ -122,9 +120,27 @@ struct sensor_path *sensor_paths_add(const char *path, enum sensor_op op, int pi
 	bytes += len + 1;
 	used++;
 	table[i].hash = h;
-	table[i].counts[op] = 1;
 	table[i].first_pid = pid;
 	return &table[i];
+}
+
+struct sensor_path *sensor_paths_add(const char *path, enum sensor_op op, int pid)
+{
+	struct sensor_path *e = entry(path, pid);
+
+	if (e != NULL)
+		e->counts[op]++;
+	return e;
+}
+
+struct sensor_path *sensor_paths_entry(const char *path, int pid)
+{
+	return entry(path, pid);
+}
+
+uint32_t sensor_path_reads(const struct sensor_path *e)
+{
+	return e->counts[SENSOR_OP_READ] ? e->counts[SENSOR_OP_READ] : e->open_pending;
 }
 
 size_t sensor_paths_count(void)

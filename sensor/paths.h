@@ -13,6 +13,10 @@ struct sensor_path {
 	int first_pid;
 	unsigned exists : 1; /* the sensor saw the file exist (lookups of missing files are "failed") */
 	unsigned checked : 1;
+	/* fanotify: an open seen whose close (which tells read from write) is not yet seen */
+	unsigned open_pending : 1;
+	/* fanotify: exec opens whose close is still to come (that close is not a read) */
+	uint16_t exec_unclosed;
 };
 
 /* Bounded table: at most SENSOR_MAX_PATHS entries and SENSOR_MAX_PATH_BYTES of names; what
@@ -26,6 +30,10 @@ void sensor_paths_init(const char *artifacts_dir);
 /* Records an op on an absolute, normalised path. Excluded paths (/proc, /sys, /dev, the sensor's
  * own files) are ignored. */
 struct sensor_path *sensor_paths_add(const char *path, enum sensor_op op, int pid);
+/* The entry of a path, created with no op counted when new (NULL when excluded or full). */
+struct sensor_path *sensor_paths_entry(const char *path, int pid);
+/* The read count the report shows: an open whose close is still to come counts as one read. */
+uint32_t sensor_path_reads(const struct sensor_path *e);
 size_t sensor_paths_count(void);
 /* Iteration: index from 0 to capacity; returns NULL on empty slots. */
 size_t sensor_paths_capacity(void);

@@ -132,6 +132,11 @@ static void json_argv(FILE *f, const char *argv, size_t len)
 	fputc(']', f);
 }
 
+static uint32_t count_of(const struct sensor_path *e, int op)
+{
+	return op == SENSOR_OP_READ ? sensor_path_reads(e) : e->counts[op];
+}
+
 static int cmp_paths(const void *a, const void *b)
 {
 	const struct sensor_path *pa = *(const struct sensor_path *const *)a, *pb = *(const struct sensor_path *const *)b;
@@ -250,7 +255,11 @@ void sensor_report_emit(FILE *f)
 	sorted = malloc(sensor_paths_count() * sizeof *sorted + 1);
 	for (k = 0; sorted != NULL && k < sensor_paths_capacity(); k++) {
 		const struct sensor_path *e = sensor_paths_at(k);
-		if (e != NULL)
+		int op, any = 0;
+		for (op = 0; e != NULL && op < SENSOR_OP_COUNT; op++)
+			any |= count_of(e, op) != 0;
+		/* fanotify notes exec opens without counting them: such an entry alone says nothing */
+		if (any)
 			sorted[npaths++] = e;
 	}
 	if (sorted != NULL)
@@ -265,7 +274,7 @@ void sensor_report_emit(FILE *f)
 		json_string(f, e->path);
 		fputs(",\"ops\":[", f);
 		for (op = 0; op < SENSOR_OP_COUNT; op++) {
-			if (e->counts[op] == 0)
+			if (count_of(e, op) == 0)
 				continue;
 			fprintf(f, "%s\"%s\"", firstop ? "" : ",", sensor_op_name((enum sensor_op)op));
 			firstop = 0;
@@ -273,9 +282,9 @@ void sensor_report_emit(FILE *f)
 		fputs("],\"counts\":{", f);
 		firstop = 1;
 		for (op = 0; op < SENSOR_OP_COUNT; op++) {
-			if (e->counts[op] == 0)
+			if (count_of(e, op) == 0)
 				continue;
-			fprintf(f, "%s\"%s\":%u", firstop ? "" : ",", sensor_op_name((enum sensor_op)op), e->counts[op]);
+			fprintf(f, "%s\"%s\":%u", firstop ? "" : ",", sensor_op_name((enum sensor_op)op), count_of(e, op));
 			firstop = 0;
 		}
 		fprintf(f, "},\"firstPid\":%d", e->first_pid);

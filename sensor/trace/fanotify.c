@@ -110,7 +110,7 @@ static void close_all(void)
 static int parent_before(pid_t child, char *why, size_t whylen)
 {
 	struct epoll_event ev;
-	uint64_t mask = FAN_OPEN | FAN_OPEN_EXEC | FAN_CLOSE_WRITE;
+	uint64_t mask = FAN_OPEN | FAN_OPEN_EXEC | FAN_CLOSE_WRITE | FAN_CLOSE_NOWRITE;
 	int marked;
 
 	if (sensor_unotify_parent_before(child, why, whylen) != 0)
@@ -189,6 +189,36 @@ static int is_app(int pid)
 	return 1;
 }
 
+/* FAN_OPEN does not say whether the app opened the file for reading or for writing; its close
+ * does (FAN_CLOSE_NOWRITE / FAN_CLOSE_WRITE), so reads are counted at the close. An open whose
+ * close is still to come counts as one read in the report (a file held open). Events of one file
+ * and process merge while queued, so one event may carry an open and a close, or several opens:
+ * counts are lower bounds. Execs (and the kernel's open of the ELF interpreter) are recorded by the
+ * exec tracing; their opens and closes are not reads. A close cannot say whether it ends an exec
+ * open or a read open of the same file (a script, a binary opened for fexecve): each close is
+ * paired with an exec open still unpaired, else it is a read. */
+static void record(const char *path, uint64_t mask, int pid)
+{
+	struct sensor_path *e = sensor_paths_entry(path, pid);
+
+	if (e == NULL)
+		return;
+	e->exists = e->checked = 1;
+	if ((mask & FAN_OPEN_EXEC) && e->exec_unclosed < UINT16_MAX)
+		e->exec_unclosed++;
+	if ((mask & FAN_OPEN) && !(mask & FAN_OPEN_EXEC))
+		e->open_pending = 1;
+	if (mask & (FAN_CLOSE_NOWRITE | FAN_CLOSE_WRITE))
+		e->open_pending = 0;
+	/* closes pair with exec opens first, in any order: reads = closes - exec opens */
+	if ((mask & FAN_CLOSE_NOWRITE) && e->exec_unclosed > 0)
+		e->exec_unclosed--;
+	else if (mask & FAN_CLOSE_NOWRITE)
+		e->counts[SENSOR_OP_READ]++;
+	if (mask & FAN_CLOSE_WRITE)
+		e->counts[SENSOR_OP_WRITE]++;
+}
+
 static void read_events(void)
 {
 	static char buf[1 << 16] __attribute__((aligned(8)));
@@ -215,22 +245,10 @@ static void read_events(void)
 				snprintf(link, sizeof link, "/proc/self/fd/%d", m->fd);
 				len = readlink(link, path, sizeof path - 1);
 				if (len > 0) {
-					struct sensor_path *e;
 					path[len] = '\0';
 					if (len > 10 && strcmp(path + len - 10, " (deleted)") == 0)
 						path[len - 10] = '\0';
-					/* execs (and the kernel's open of the ELF interpreter) are recorded by
-					 * the exec tracing; counting them here too would count each twice */
-					if (m->mask & FAN_OPEN_EXEC)
-						e = NULL;
-					else if (m->mask & FAN_OPEN)
-						e = sensor_paths_add(path, SENSOR_OP_READ, pid);
-					else
-						e = NULL;
-					if (e != NULL)
-						e->exists = e->checked = 1;
-					if (m->mask & FAN_CLOSE_WRITE)
-						sensor_paths_add(path, SENSOR_OP_WRITE, pid);
+					record(path, m->mask, pid);
 				}
 			}
 			close(m->fd);

@@ -230,7 +230,7 @@ describe('a child that switches to user nobody, then opens, writes and execs', (
 
 describe('counts and many processes', () => {
   for (const engine of ENGINES) {
-    it(`${engineLabel(engine)}: per-file read counts equal strace's (100 files opened 20 times each)`, async () => {
+    it(`${engineLabel(engine)}: per-file read counts match strace's (100 files opened 20 times each; fanotify: lower bounds)`, async () => {
       const cmd = ['/w/file-heavy', '2000'];
       const s = await runUnderStrace(image, cmd);
       expect(s.exitCode, s.stderr).toBe(0);
@@ -241,7 +241,15 @@ describe('counts and many processes', () => {
       expect(run.exitCode, run.stderr).toBe(0);
       const report = parseReport(run.reportText ?? '', `file-heavy (${engine})`);
       const got = new Map(report.files.filter((f) => f.path.startsWith('/tmp/creach-fh/')).map((f) => [f.path, f.counts?.read ?? 0]));
-      expect(Object.fromEntries(got)).toEqual(Object.fromEntries(want));
+      if (engine === 'fanotify') {
+        // fanotify notifications are asynchronous and the kernel merges an event into an identical
+        // one (same file, same process) still queued, so its counts can only be lower bounds (as the
+        // README says): every file must be there, with no more reads than strace saw.
+        const wrong = [...want].filter(([p, n]) => !((got.get(p) ?? 0) >= 1 && (got.get(p) ?? 0) <= n)).map(([p, n]) => `${p}: ${got.get(p) ?? 0} reads, strace ${n}`);
+        expect(wrong).toEqual([]);
+      } else {
+        expect(Object.fromEntries(got)).toEqual(Object.fromEntries(want));
+      }
       expect(report.complete).toBe(true);
     });
 
