@@ -1,15 +1,15 @@
 // The entries (names, types, link targets) of a layer's tar, without its bodies. A layer stored
 // uncompressed in a file is walked by positioned reads over its headers; any other layer is
 // streamed (decompressed) through the incremental parser, bodies only counted.
-import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { CreachError } from '../errors.js';
 import type { Layer } from './image.js';
 import type { FileBackedLayer } from './partial.js';
 import { cleanName, entryType, type EntryType } from './tar/header.js';
-import { walkTarHeaders } from './tar/file-index.js';
-import { TarFormatError, TarParser } from './tar/parser.js';
+import { TarFormatError, type TarEntry } from './tar/parser.js';
+import { walkTarFile, walkTarStream } from './tar/walk.js';
 
 export interface LayerEntry {
   name: string;
@@ -27,30 +27,13 @@ export async function layerEntries(layer: Layer, signal?: AbortSignal): Promise<
   if (listed.entries) return listed.entries();
   const out: LayerEntry[] = [];
   const file = (layer as FileBackedLayer).file;
+  const entry = (e: TarEntry) => {
+    out.push({ name: cleanName(e.name), type: entryType(e.flag), linkname: e.linkname });
+    return {};
+  };
   try {
-    if (file) {
-      const fh = await open(file.path, 'r');
-      try {
-        await walkTarHeaders(fh, file.offset, file.length, (e) => out.push({ name: e.name, type: e.type, linkname: e.linkname }));
-      } finally {
-        await fh.close();
-      }
-      return out;
-    }
-    const parser = new TarParser({
-      entry: (e) => {
-        out.push({ name: cleanName(e.name), type: entryType(e.flag), linkname: e.linkname });
-        return {};
-      },
-    });
-    const stream = await layer.uncompressed();
-    for await (const chunk of stream) {
-      signal?.throwIfAborted();
-      parser.push(chunk as Buffer);
-      if (parser.ended) break;
-    }
-    stream.destroy();
-    parser.finish();
+    if (file) await walkTarFile(file, entry, { signal });
+    else await walkTarStream(await layer.uncompressed(), entry, { signal });
     return out;
   } catch (e) {
     if (e instanceof TarFormatError) {

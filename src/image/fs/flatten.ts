@@ -16,7 +16,9 @@ import { silentLogger, silentProgress } from '../../log.js';
 import type { Image, Layer } from '../image.js';
 import { FsIndex, type FsEntry } from './fs-index.js';
 import { baseName, normalizePath, parentPath, joinPath } from './image-path.js';
-import { TarWalkError, walkTarFile, walkTarStream, type TarMember } from './tar-walk.js';
+import { memberKind } from '../tar/header.js';
+import { TarFormatError, type TarEntry } from '../tar/parser.js';
+import { walkTarFile, walkTarStream } from '../tar/walk.js';
 
 export interface FlattenOptions extends OpContext {
   /** Keep the body of every regular file whose normalized path satisfies this. */
@@ -54,6 +56,9 @@ async function fileRegionOf(layer: Layer): Promise<FileRegion | undefined> {
   }
   return undefined;
 }
+
+/** One filesystem member of a layer's tar; a hard link's linkTarget is still as stored (not normalized). */
+type TarMember = Omit<FsEntry, 'layer'>;
 
 interface LayerChanges {
   members: { m: TarMember; body?: Buffer }[];
@@ -99,15 +104,23 @@ async function readLayer(layer: Layer, index: number, capture: (p: string) => bo
     }
     changes.members.push(body ? { m, body } : { m });
   };
-  const skipped = (name: string, typeflag: string): void => {
-    fs.addGap({ location: `layer ${index}:${name}`, layer: index, message: `tar member of unsupported type ${JSON.stringify(typeflag)} was not indexed` });
-  };
   // Capture never applies to whiteout markers.
   const cap = (p: string): boolean => !baseName(p).startsWith(WHITEOUT) && capture(p);
+  const entry = (e: TarEntry) => {
+    const type = memberKind(e.flag);
+    if (!type) {
+      fs.addGap({ location: `layer ${index}:${e.name}`, layer: index, message: `tar member of unsupported type ${JSON.stringify(e.flag)} was not indexed` });
+      return {};
+    }
+    const m: TarMember = { path: normalizePath(e.name), type, size: type === 'file' ? e.size : 0, mode: e.mode & 0o7777, uid: e.uid, gid: e.gid };
+    if (type === 'symlink' || type === 'hardlink') m.linkTarget = e.linkname;
+    return type === 'file' && cap(m.path) ? { capture: true, done: (body?: Buffer) => visit(m, body) } : { done: () => visit(m) };
+  };
   const region = await fileRegionOf(layer);
   try {
-    if (region) await walkTarFile(region, { capture: cap, visit, skipped, ...(signal ? { signal } : {}) });
-    else await walkTarStream(await layer.uncompressed(), { capture: cap, visit, skipped, ...(signal ? { signal } : {}) });
+    // A layer may be an empty tar (only its end blocks).
+    if (region) await walkTarFile(region, entry, { signal, emptyOk: true });
+    else await walkTarStream(await layer.uncompressed(), entry, { signal, emptyOk: true });
   } catch (e) {
     if (signal?.aborted) throw aborted();
     const digest = await layer.digest().catch(() => 'unknown digest');
@@ -116,7 +129,7 @@ async function readLayer(layer: Layer, index: number, capture: (p: string) => bo
       if (e.code === 'ABORTED') throw e;
       throw new CreachError(e.code, `layer ${index} (${digest}): ${e.message}`, { hint: e.hint, cause: e });
     }
-    if (e instanceof TarWalkError) {
+    if (e instanceof TarFormatError) {
       const code = e.kind === 'truncated' ? 'TAR_TRUNCATED' : 'LAYER_FORMAT';
       throw new CreachError(code, `layer ${index} (${digest}) ${e.kind === 'truncated' ? 'is truncated' : 'is not a valid tar'} at byte ${e.offset}: ${e.message}`, {
         hint: e.kind === 'truncated' ? 'the image file or download is incomplete; save or pull the image again' : 'the layer is corrupt or in an unsupported format; rebuild or re-pull the image',

@@ -3,9 +3,10 @@
 // os-release). `resolve` follows the image's own symlinks with chroot semantics: bounded,
 // '..' clamped at the root, absolute targets re-rooted at the image root, never out.
 import type { ErrorCode } from '../../errors.js';
+import type { MemberKind } from '../tar/header.js';
 import { normalizePath, parentPath } from './image-path.js';
 
-export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo';
+export type EntryType = MemberKind;
 
 export interface FsEntry {
   /** Normalized absolute path. */

@@ -6,14 +6,22 @@ export const BLOCK = 512;
 
 export type EntryType = 'file' | 'dir' | 'symlink' | 'link' | 'other';
 
+/** What a member is, in the vocabulary of the filesystem index (its EntryType). */
+export type MemberKind = 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo';
+
 export interface HeaderFields {
   name: string;
+  /** As stored (file type bits some writers add included). */
   mode: number;
+  uid: number;
+  gid: number;
   size: number;
-  /** The raw typeflag character ('0', '5', '2', 'x', 'L', …). */
+  /** The raw typeflag character ('0', '5', '2', 'x', 'L', …); '\0' is normalised to '0'. */
   flag: string;
   linkname: string;
 }
+
+export class TarHeaderError extends Error {}
 
 function cstr(buf: Buffer, start: number, len: number): string {
   let end = start;
@@ -22,15 +30,26 @@ function cstr(buf: Buffer, start: number, len: number): string {
   return buf.toString('utf8', start, end);
 }
 
-function octal(buf: Buffer, start: number, len: number): number {
-  // GNU base-256: high bit of the first byte set; the rest is a big-endian number.
-  if (buf[start] & 0x80) {
-    let v = buf[start] & 0x7f;
-    for (let i = start + 1; i < start + len; i++) v = v * 256 + buf[i];
+/** Octal (NUL/space terminated) or GNU base-256 (high bit set) numeric field. */
+export function parseNumber(buf: Buffer, start: number, len: number): number {
+  if (buf[start]! & 0x80) {
+    // base-256: big-endian two's complement; negative values are nonsense for our fields.
+    if (buf[start]! & 0x40) throw new TarHeaderError('negative base-256 number');
+    let v = buf[start]! & 0x3f;
+    for (let i = start + 1; i < start + len; i++) v = v * 256 + buf[i]!;
     return v;
   }
-  const s = cstr(buf, start, len).trim();
-  return s ? parseInt(s, 8) : 0;
+  let i = start;
+  const end = start + len;
+  while (i < end && (buf[i] === 0x20 || buf[i] === 0)) i++;
+  let v = 0;
+  for (; i < end; i++) {
+    const c = buf[i]!;
+    if (c === 0 || c === 0x20) break;
+    if (c < 0x30 || c > 0x37) throw new TarHeaderError(`bad octal digit 0x${c.toString(16)}`);
+    v = v * 8 + (c - 0x30);
+  }
+  return v;
 }
 
 export function isZeroBlock(buf: Buffer, off = 0): boolean {
@@ -39,45 +58,74 @@ export function isZeroBlock(buf: Buffer, off = 0): boolean {
 }
 
 function checksumOk(buf: Buffer, off: number): boolean {
-  const want = octal(buf, off + 148, 8);
-  let sum = 0;
-  for (let i = off; i < off + BLOCK; i++) sum += i >= off + 148 && i < off + 156 ? 32 : buf[i];
-  return sum === want;
+  const stored = parseNumber(buf, off + 148, 8);
+  // Some old writers summed signed bytes: accept either sum.
+  let unsigned = 0;
+  let signed = 0;
+  for (let i = off; i < off + BLOCK; i++) {
+    const c = i >= off + 148 && i < off + 156 ? 0x20 : buf[i]!;
+    unsigned += c;
+    signed += c > 127 ? c - 256 : c;
+  }
+  return stored === unsigned || stored === signed;
 }
 
-/** Parse one 512-byte header at `off`; undefined when it is not a valid tar header. */
-export function decodeHeader(buf: Buffer, off = 0): HeaderFields | undefined {
-  if (!checksumOk(buf, off)) return undefined;
+/** Parse the 512-byte header at `off`; throws TarHeaderError when it is not a valid tar header. */
+export function parseHeader(buf: Buffer, off = 0): HeaderFields {
+  if (!checksumOk(buf, off)) throw new TarHeaderError('header checksum mismatch (not a tar header, or corrupt)');
   let name = cstr(buf, off, 100);
-  const magic = buf.toString('latin1', off + 257, off + 263);
-  if (magic === 'ustar\u0000') {
+  if (buf.toString('latin1', off + 257, off + 263) === 'ustar\u0000') {
+    // POSIX ustar: a 155-byte prefix completes long names. (GNU's "ustar  " uses that area for times.)
     const prefix = cstr(buf, off + 345, 155);
     if (prefix) name = `${prefix}/${name}`;
   }
   return {
     name,
-    mode: octal(buf, off + 100, 8),
-    size: octal(buf, off + 124, 12),
+    mode: parseNumber(buf, off + 100, 8),
+    uid: parseNumber(buf, off + 108, 8),
+    gid: parseNumber(buf, off + 116, 8),
+    size: parseNumber(buf, off + 124, 12),
     flag: String.fromCharCode(buf[off + 156] || 0x30),
     linkname: cstr(buf, off + 157, 100),
   };
 }
 
-export function entryType(flag: string): EntryType {
+/** Like parseHeader, but undefined when the block is not a valid tar header. */
+export function decodeHeader(buf: Buffer, off = 0): HeaderFields | undefined {
+  try {
+    return parseHeader(buf, off);
+  } catch (e) {
+    if (e instanceof TarHeaderError) return undefined;
+    throw e;
+  }
+}
+
+/** Map a typeflag to a filesystem member kind; undefined for members that are not files. */
+export function memberKind(flag: string): MemberKind | undefined {
   switch (flag) {
     case '0':
-    case '7':
-    case '\u0000':
+    case '7': // contiguous file: a regular file everywhere that matters
       return 'file';
-    case '5':
-      return 'dir';
+    case '1':
+      return 'hardlink';
     case '2':
       return 'symlink';
-    case '1':
-      return 'link';
+    case '3':
+      return 'char';
+    case '4':
+      return 'block';
+    case '5':
+      return 'dir';
+    case '6':
+      return 'fifo';
     default:
-      return 'other';
+      return undefined;
   }
+}
+
+export function entryType(flag: string): EntryType {
+  const k = memberKind(flag);
+  return k === 'file' || k === 'dir' || k === 'symlink' ? k : k === 'hardlink' ? 'link' : 'other';
 }
 
 /** Extension records that modify the next header rather than being entries themselves. */
@@ -85,7 +133,7 @@ export function isExtension(flag: string): boolean {
   return flag === 'x' || flag === 'g' || flag === 'L' || flag === 'K';
 }
 
-/** Parse a pax extended header body into key/value pairs. */
+/** Parse a pax extended header body ("<len> <key>=<value>\n" repeated); throws TarHeaderError when malformed. */
 export function parsePax(body: Buffer): Record<string, string> {
   const out: Record<string, string> = {};
   let i = 0;
@@ -93,13 +141,63 @@ export function parsePax(body: Buffer): Record<string, string> {
     const sp = body.indexOf(0x20, i);
     if (sp < 0) break;
     const len = parseInt(body.toString('latin1', i, sp), 10);
-    if (!Number.isFinite(len) || len <= 0) break;
-    const rec = body.toString('utf8', sp + 1, i + len - 1);
+    if (!Number.isFinite(len) || len <= 0 || i + len > body.length) throw new TarHeaderError(`bad PAX record length at ${i}`);
+    const rec = body.toString('utf8', sp + 1, i + len - 1); // drop the trailing '\n'
     const eq = rec.indexOf('=');
     if (eq > 0) out[rec.slice(0, eq)] = rec.slice(eq + 1);
     i += len;
   }
   return out;
+}
+
+export interface ResolvedFields {
+  name: string;
+  linkname: string;
+  size: number;
+  uid: number;
+  gid: number;
+}
+
+/**
+ * The extension records seen before an entry, applied to it the same way by the streaming
+ * parser and the positional walker: GNU 'L'/'K' long names, PAX 'x' per-entry and 'g' global
+ * records (path, linkpath, size, uid, gid).
+ */
+export class Extensions {
+  private longName: string | undefined;
+  private longLink: string | undefined;
+  private pax: Record<string, string> | undefined;
+  private globalPax: Record<string, string> | undefined;
+
+  /** Take in the body of an extension record; throws TarHeaderError when it is malformed. */
+  absorb(flag: string, body: Buffer): void {
+    if (flag === 'x') this.pax = { ...this.pax, ...parsePax(body) };
+    else if (flag === 'g') this.globalPax = { ...this.globalPax, ...parsePax(body) };
+    else if (flag === 'L') this.longName = body.toString('utf8').replace(/\0.*$/s, '');
+    else if (flag === 'K') this.longLink = body.toString('utf8').replace(/\0.*$/s, '');
+  }
+
+  /** The fields of the entry with header `h`; forgets the per-entry records. */
+  resolve(h: HeaderFields): ResolvedFields {
+    const pax = this.globalPax || this.pax ? { ...this.globalPax, ...this.pax } : undefined;
+    const r: ResolvedFields = {
+      name: pax?.path ?? this.longName ?? h.name,
+      linkname: pax?.linkpath ?? this.longLink ?? h.linkname,
+      size: h.size,
+      uid: h.uid,
+      gid: h.gid,
+    };
+    this.longName = undefined;
+    this.longLink = undefined;
+    this.pax = undefined;
+    if (pax) {
+      if (pax.size !== undefined) r.size = Number(pax.size);
+      if (pax.uid !== undefined) r.uid = Number(pax.uid);
+      if (pax.gid !== undefined) r.gid = Number(pax.gid);
+      if (!Number.isSafeInteger(r.size) || r.size < 0) throw new TarHeaderError(`invalid PAX size ${JSON.stringify(pax.size)}`);
+    }
+    return r;
+  }
 }
 
 export function padding(size: number): number {

@@ -1,13 +1,16 @@
 // An incremental tar parser fed by chunks. It never copies file bodies: each entry's body is
 // handed on as slices of the incoming chunks (to be passed through verbatim, captured when
 // small, or only watched), so a 300 MB image stream costs little more than the copy itself.
-import { BLOCK, decodeHeader, isExtension, isZeroBlock, padding, parsePax } from './header.js';
+import { BLOCK, Extensions, isExtension, isZeroBlock, padding, parseHeader, TarHeaderError, type HeaderFields } from './header.js';
 
 export interface TarEntry {
   name: string;
   flag: string;
   size: number;
+  /** As stored (file type bits some writers add included). */
   mode: number;
+  uid: number;
+  gid: number;
   linkname: string;
   /** Byte offset of the entry's first record (its extension records included). */
   headerOffset: number;
@@ -31,14 +34,56 @@ export interface ParserHandlers {
   raw?(chunk: Buffer): void;
 }
 
+export interface ParserOptions {
+  /** An archive with no entries at all (only end blocks, or nothing) is fine, as a layer may be; otherwise it is 'not-tar'. */
+  emptyOk?: boolean;
+}
+
+/**
+ * Why reading a tar stopped, at which tar byte offset: it ended early ('truncated'), its first
+ * header is not a tar header ('not-tar'), or a later header or extension record is corrupt ('format').
+ */
 export class TarFormatError extends Error {
   constructor(
     message: string,
     readonly offset: number,
-    readonly kind: 'truncated' | 'not-tar',
+    readonly kind: 'truncated' | 'not-tar' | 'format',
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
+}
+
+/** The header at tar offset `at`, as a TarFormatError when it is not valid. */
+export function headerAt(block: Buffer, at: number, first: boolean): HeaderFields {
+  try {
+    return parseHeader(block);
+  } catch (e) {
+    if (!(e instanceof TarHeaderError)) throw e;
+    throw new TarFormatError(`invalid tar header at byte ${at}: ${e.message}`, at, first ? 'not-tar' : 'format', { cause: e });
+  }
+}
+
+/** Apply an extension record's body (read at tar offset `at`), as a TarFormatError when it is malformed. */
+export function absorbAt(ext: Extensions, flag: string, body: Buffer, at: number): void {
+  try {
+    ext.absorb(flag, body);
+  } catch (e) {
+    if (!(e instanceof TarHeaderError)) throw e;
+    throw new TarFormatError(`invalid extended header at byte ${at}: ${e.message}`, at, 'format', { cause: e });
+  }
+}
+
+/** The entry whose header is `h` at tar offset `at`, extension records applied. */
+export function entryAt(ext: Extensions, h: HeaderFields, headerOffset: number, at: number): TarEntry {
+  let r;
+  try {
+    r = ext.resolve(h);
+  } catch (e) {
+    if (!(e instanceof TarHeaderError)) throw e;
+    throw new TarFormatError(`invalid extended header for the entry at byte ${at}: ${e.message}`, at, 'format', { cause: e });
+  }
+  return { name: r.name, flag: h.flag, size: r.size, mode: h.mode, uid: r.uid, gid: r.gid, linkname: r.linkname, headerOffset, dataOffset: at + BLOCK };
 }
 
 export class TarParser {
@@ -51,15 +96,17 @@ export class TarParser {
   private captured: Buffer[] = [];
   private extBody: Buffer[] | undefined; // body of a pending extension record
   private extFlag = '';
+  private extAt = 0;
   private pendingRaw: Buffer[] = [];
   private pendingStart = -1;
-  private pax: Record<string, string> = {};
-  private longName: string | undefined;
-  private longLink: string | undefined;
+  private readonly ext = new Extensions();
   private seenEnd = false;
   private entries = 0;
 
-  constructor(private readonly h: ParserHandlers) {}
+  constructor(
+    private readonly h: ParserHandlers,
+    private readonly opts: ParserOptions = {},
+  ) {}
 
   get ended(): boolean {
     return this.seenEnd;
@@ -111,7 +158,7 @@ export class TarParser {
     if (this.remaining > 0 || this.pad > 0 || this.headLen > 0 || this.extBody) {
       throw new TarFormatError(`archive ends inside an entry at byte ${this.offset}`, this.offset, 'truncated');
     }
-    if (this.entries === 0) throw new TarFormatError('archive is empty', this.offset, 'not-tar');
+    if (this.entries === 0 && !this.opts.emptyOk) throw new TarFormatError('archive is empty', this.offset, 'not-tar');
     // A missing end-of-archive marker after a complete entry is tolerated (some writers omit it).
   }
 
@@ -136,33 +183,26 @@ export class TarParser {
     const block = this.head;
     const at = this.offset - BLOCK;
     if (isZeroBlock(block)) {
-      if (this.entries === 0 && !this.extBody && this.pendingRaw.length === 0 && at === 0) {
+      if (this.entries === 0 && !this.extBody && this.pendingRaw.length === 0 && at === 0 && !this.opts.emptyOk) {
         throw new TarFormatError('archive starts with an empty block', at, 'not-tar');
       }
       this.seenEnd = true;
       return;
     }
-    const f = decodeHeader(block);
-    if (!f) {
-      throw new TarFormatError(`no valid tar header at byte ${at}`, at, this.entries === 0 ? 'not-tar' : 'truncated');
-    }
+    const f = headerAt(block, at, this.entries === 0);
     if (this.pendingStart < 0) this.pendingStart = at;
     if (isExtension(f.flag)) {
       this.pendingRaw.push(Buffer.from(block));
       this.extFlag = f.flag;
+      this.extAt = at;
       this.extBody = [];
       this.remaining = f.size;
       this.pad = padding(f.size);
       if (f.size === 0) this.endEntry();
       return;
     }
-    const name = this.pax.path ?? this.longName ?? f.name;
-    const linkname = this.pax.linkpath ?? this.longLink ?? f.linkname;
-    const size = this.pax.size !== undefined ? Number(this.pax.size) : f.size;
-    const e: TarEntry = { name, flag: f.flag, size, mode: f.mode, linkname, headerOffset: this.pendingStart, dataOffset: this.offset };
-    this.pax = {};
-    this.longName = undefined;
-    this.longLink = undefined;
+    const e = entryAt(this.ext, f, this.pendingStart, at);
+    const size = e.size;
     this.pendingStart = -1;
     this.entries++;
     this.current = this.h.entry(e);
@@ -181,9 +221,7 @@ export class TarParser {
     if (this.extBody) {
       const body = Buffer.concat(this.extBody);
       this.extBody = undefined;
-      if (this.extFlag === 'x') Object.assign(this.pax, parsePax(body));
-      else if (this.extFlag === 'L') this.longName = body.toString('utf8').replace(/\0.*$/s, '');
-      else if (this.extFlag === 'K') this.longLink = body.toString('utf8').replace(/\0.*$/s, '');
+      absorbAt(this.ext, this.extFlag, body, this.extAt);
       return;
     }
     const c = this.current;
