@@ -2,10 +2,12 @@
 // through the Engine API's archive endpoint, which reads a stopped container's filesystem too
 // and needs nothing (no shell, no tar) inside the image.
 import type { IncomingMessage } from 'node:http';
-import { extract } from 'tar-stream';
 import { CreachError } from '../errors.js';
 import { silentLogger, type OpContext } from '../log.js';
 import { EngineClient, type ContainerSummary } from '../image/engine/client.js';
+import { entryType } from '../image/tar/header.js';
+import { TarFormatError } from '../image/tar/parser.js';
+import { walkTarStream } from '../image/tar/walk.js';
 import {
   ARTIFACTS_DIR,
   ORIGINAL_REFERENCE_LABEL,
@@ -118,20 +120,24 @@ async function copyArtifacts(engine: EngineClient, id: string, name: string, all
 
 async function readArchive(body: IncomingMessage, all: boolean, name: string): Promise<Map<string, Buffer>> {
   const files = new Map<string, Buffer>();
-  const ex = extract();
-  body.pipe(ex);
-  for await (const entry of ex) {
-    const h = entry.header;
-    // A file archive has one entry "creport.json"; a folder archive has "artifacts/<file>".
-    const parts = h.name.replace(/\/+$/, '').split('/');
-    const file = all ? (parts.length === 2 ? parts[1] : undefined) : parts.length === 1 ? parts[0] : undefined;
-    if (h.type !== 'file' || file === undefined || !isArtifactName(file) || (h.size ?? 0) > MAX_ARTIFACT_BYTES) {
-      entry.resume();
-      continue;
-    }
-    const chunks: Buffer[] = [];
-    for await (const c of entry) chunks.push(c as Buffer);
-    files.set(file, Buffer.concat(chunks));
+  try {
+    await walkTarStream(
+      body,
+      (e) => {
+        // A file archive has one entry "creport.json"; a folder archive has "artifacts/<file>".
+        const parts = e.name.replace(/\/+$/, '').split('/');
+        const file = all ? (parts.length === 2 ? parts[1] : undefined) : parts.length === 1 ? parts[0] : undefined;
+        if (entryType(e.flag) !== 'file' || file === undefined || !isArtifactName(file) || e.size > MAX_ARTIFACT_BYTES) return {};
+        return { capture: true, done: (b) => files.set(file, b!) };
+      },
+      { emptyOk: true },
+    );
+  } catch (e) {
+    if (!(e instanceof TarFormatError)) throw e;
+    throw new CreachError('COLLECT_FAILED', `the Docker engine sent an unreadable archive of ${all ? ARTIFACTS_DIR : REPORT_PATH} for container ${name}: ${e.message}`, {
+      hint: 'try again; if it persists, see the engine log',
+      cause: e,
+    });
   }
   if (!all && files.size === 0) {
     throw new CreachError('COLLECT_FAILED', `the Docker engine returned no ${REPORT_NAME} for container ${name}`, {
