@@ -180,6 +180,7 @@ static void drain_engine(void)
 {
 	int i;
 
+	sensor_unotify_drain();
 	for (i = 0; i < 100000 && engine != NULL && engine->fd != NULL && engine->on_ready != NULL; i++) {
 		struct pollfd p;
 		p.fd = engine->fd();
@@ -355,6 +356,8 @@ int sensor_pid1_run(const struct sensor_options *o)
 	struct itimerspec its;
 
 	opts = o;
+	/* held by this thread except while it sleeps in poll: the listener's serving thread takes it */
+	sensor_state_lock();
 	sensor_syscalls_init();
 	sensor_paths_init(o->artifacts_dir);
 	sensor_report.opts = o;
@@ -387,7 +390,7 @@ int sensor_pid1_run(const struct sensor_options *o)
 
 	for (;;) {
 		struct pollfd pfd[4];
-		int nfds = 0, efd = (engine->fd != NULL && phase != STOPPED) ? engine->fd() : -1;
+		int r, nfds = 0, efd = (engine->fd != NULL && phase != STOPPED) ? engine->fd() : -1;
 
 		pfd[nfds].fd = sfd;
 		pfd[nfds++].events = POLLIN;
@@ -399,7 +402,10 @@ int sensor_pid1_run(const struct sensor_options *o)
 			pfd[nfds].fd = efd;
 			pfd[nfds++].events = POLLIN;
 		}
-		if (poll(pfd, (nfds_t)nfds, -1) < 0) {
+		sensor_state_unlock();
+		r = poll(pfd, (nfds_t)nfds, -1);
+		sensor_state_lock();
+		if (r < 0) {
 			if (errno == EINTR)
 				continue;
 			LOG_ERROR("poll: %s", strerror(errno));

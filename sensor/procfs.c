@@ -208,10 +208,13 @@ int sensor_procfs_read_string(int tid, uint64_t addr, char *buf, size_t len)
 	if (addr == 0)
 		return SENSOR_MEM_FAULT;
 	while (got < len - 1) {
-		/* read up to the end of the page so an unmapped next page cannot fail the read */
+		/* read up to the end of the page so an unmapped next page cannot fail the read; the
+		 * first read is short, as most paths are (the mem file copies through a page) */
 		size_t chunk = 4096 - (size_t)((addr + got) & 4095);
 		ssize_t n;
 
+		if (got == 0 && chunk > 256)
+			chunk = 256;
 		if (chunk > len - 1 - got)
 			chunk = len - 1 - got;
 		n = mem_read(tid, addr + got, buf + got, chunk);
@@ -232,18 +235,34 @@ size_t sensor_procfs_read_argv(int tid, uint64_t addr, int ptr_size, char *out, 
 	size_t used = 0;
 	int i;
 
+	unsigned char ptrs[512];
+	size_t have = 0, base = 0; /* ptrs holds the pointer bytes [base, base + have) of the array */
+
 	for (i = 0; i < 256 && used + 1 < len; i++) {
 		uint64_t p = 0;
 		uint32_t p32;
 		char arg[4096];
-		size_t alen;
+		size_t alen, off = (size_t)i * (size_t)ptr_size;
 
-		if (ptr_size == 4) {
-			if (sensor_procfs_read_mem(tid, addr + (uint64_t)i * 4, &p32, 4) != SENSOR_MEM_OK)
+		if (off + (size_t)ptr_size > base + have) {
+			/* a block of pointers per read, never past the end of the page it starts in */
+			uint64_t at = addr + off;
+			size_t want = 4096 - (size_t)(at & 4095);
+			if (want > sizeof ptrs)
+				want = sizeof ptrs;
+			want -= want % (size_t)ptr_size;
+			if (want < (size_t)ptr_size)
+				want = (size_t)ptr_size;
+			if (sensor_procfs_read_mem(tid, at, ptrs, want) != SENSOR_MEM_OK)
 				break;
+			base = off;
+			have = want;
+		}
+		if (ptr_size == 4) {
+			memcpy(&p32, ptrs + (off - base), 4);
 			p = p32;
-		} else if (sensor_procfs_read_mem(tid, addr + (uint64_t)i * 8, &p, 8) != SENSOR_MEM_OK) {
-			break;
+		} else {
+			memcpy(&p, ptrs + (off - base), 8);
 		}
 		if (p == 0)
 			break;

@@ -35,6 +35,15 @@ int sensor_unotify_parent_before(pid_t child, char *why, size_t whylen);
 int sensor_unotify_child_setup(int sock);
 int sensor_unotify_parent_after(pid_t child, int sock, char *why, size_t whylen);
 void sensor_unotify_on_ready(short revents);
+/* The listener's serving thread (started by sensor_unotify_parent_after): whether it runs, and
+ * letting it answer the calls still waiting before a final report. */
+int sensor_unotify_threaded(void);
+void sensor_unotify_start_thread(void);
+void sensor_unotify_drain(void);
+/* Guards the sensor's state against the serving thread: the main thread holds it except while it
+ * sleeps in poll. */
+void sensor_state_lock(void);
+void sensor_state_unlock(void);
 
 /* Set by spawn.c before the child sets up a seccomp engine: whether to set no_new_privs. */
 extern int sensor_want_no_new_privs;

@@ -171,7 +171,8 @@ static int parent_after(pid_t child, int sock, char *why, size_t whylen)
 	memset(&ev, 0, sizeof ev);
 	ev.events = EPOLLIN;
 	ev.data.u32 = 2;
-	if (epoll_ctl(ep, EPOLL_CTL_ADD, sensor_unotify_listener(), &ev) != 0) {
+	/* the listener has its own serving thread, unless none could be started */
+	if (!sensor_unotify_threaded() && epoll_ctl(ep, EPOLL_CTL_ADD, sensor_unotify_listener(), &ev) != 0) {
 		snprintf(why, whylen, "fanotify: epoll: %s", strerror(errno));
 		return -1;
 	}

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -82,12 +83,35 @@ int sensor_unotify_parent_after(pid_t child, int sock, char *why, size_t whylen)
 					   strerror(errno));
 	else
 		LOG_DEBUG("user notification listener fd %d with synchronous wake-up", listener);
+	sensor_unotify_start_thread();
 	return 0;
+}
+
+/* The listener is served by a thread of its own that blocks in NOTIF_RECV: a notification then
+ * costs the sensor no poll of the main loop's fds, only receive, read, answer. Shared state (paths,
+ * processes, the report) is guarded by one lock, which the main thread holds except while it
+ * sleeps in poll. */
+static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
+static int threaded;
+
+void sensor_state_lock(void)
+{
+	pthread_mutex_lock(&state_lock);
+}
+
+void sensor_state_unlock(void)
+{
+	pthread_mutex_unlock(&state_lock);
+}
+
+int sensor_unotify_threaded(void)
+{
+	return threaded;
 }
 
 static int get_fd(void)
 {
-	return listener;
+	return threaded ? -1 : listener;
 }
 
 struct notif_cookie {
@@ -101,12 +125,11 @@ static int still_valid(void *cookie)
 	return ioctl(listener, SENSOR_SECCOMP_IOCTL_NOTIF_ID_VALID, &c->id) == 0;
 }
 
+static void handle(const struct sensor_seccomp_notif *req);
+
 void sensor_unotify_on_ready(short revents)
 {
 	struct sensor_seccomp_notif req;
-	struct sensor_seccomp_notif_resp resp;
-	struct sensor_event ev;
-	struct notif_cookie cookie;
 
 	if (!(revents & POLLIN)) {
 		if (revents & (POLLHUP | POLLERR)) {
@@ -123,17 +146,76 @@ void sensor_unotify_on_ready(short revents)
 			LOG_WARN("seccomp notification receive: %s", strerror(errno));
 		return;
 	}
-	ev.tid = (int)req.pid;
-	ev.arch = req.data.arch;
-	ev.nr = req.data.nr;
-	memcpy(ev.args, req.data.args, sizeof ev.args);
-	cookie.id = req.id;
+	handle(&req);
+}
+
+static void *serve(void *arg)
+{
+	struct sensor_seccomp_notif req;
+
+	(void)arg;
+	for (;;) {
+		memset(&req, 0, sizeof req);
+		if (ioctl(listener, SENSOR_SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) {
+			if (errno == ENOENT || errno == EINTR)
+				continue;
+			LOG_WARN("seccomp notification receive: %s", strerror(errno));
+			return NULL;
+		}
+		sensor_state_lock();
+		handle(&req);
+		sensor_state_unlock();
+	}
+}
+
+/* Starts the serving thread (the caller holds the state lock); on failure the main loop polls. */
+void sensor_unotify_start_thread(void)
+{
+	pthread_t t;
+	pthread_attr_t attr;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 1 << 20); /* the handlers keep a few path buffers on the stack */
+	if (pthread_create(&t, &attr, serve, NULL) == 0)
+		threaded = 1;
+	else
+		LOG_DEBUG("no serving thread; the main loop polls the listener");
+	pthread_attr_destroy(&attr);
+}
+
+/* Lets the serving thread answer the calls already waiting (at most about 100 ms). */
+void sensor_unotify_drain(void)
+{
+	int i;
+
+	for (i = 0; threaded && listener >= 0 && i < 50; i++) {
+		struct pollfd p = { listener, POLLIN, 0 };
+		if (poll(&p, 1, 0) != 1 || !(p.revents & POLLIN))
+			break;
+		sensor_state_unlock();
+		usleep(2000);
+		sensor_state_lock();
+	}
+}
+
+static void handle(const struct sensor_seccomp_notif *req)
+{
+	struct sensor_seccomp_notif_resp resp;
+	struct sensor_event ev;
+	struct notif_cookie cookie;
+
+	ev.tid = (int)req->pid;
+	ev.arch = req->data.arch;
+	ev.nr = req->data.nr;
+	memcpy(ev.args, req->data.args, sizeof ev.args);
+	cookie.id = req->id;
 	if (ev.tid > 0)
 		sensor_event_handle(&ev, still_valid, &cookie);
 	else
 		sensor_events_dropped++; /* a task outside our pid namespace view */
 	memset(&resp, 0, sizeof resp);
-	resp.id = req.id;
+	resp.id = req->id;
 	resp.flags = SENSOR_SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 	if (ioctl(listener, SENSOR_SECCOMP_IOCTL_NOTIF_SEND, &resp) != 0 && errno != ENOENT)
 		LOG_WARN("seccomp notification send: %s", strerror(errno));
