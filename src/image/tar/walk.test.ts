@@ -1,8 +1,8 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { layerTar, padded, rawHeader } from '../fs/testdata-layers.js';
 import { TarFormatError, type TarEntry } from './parser.js';
 import { walkTarFile, walkTarStream, type WalkHandler } from './walk.js';
@@ -39,8 +39,14 @@ function collector(): { out: Seen[]; entry: WalkHandler } {
   };
 }
 
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
 async function tarFile(buf: Buffer): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'creach-test-walk-'));
+  dirs.push(dir);
   const f = join(dir, 't');
   await writeFile(f, Buffer.concat([Buffer.alloc(100), buf]));
   return f;
