@@ -32,8 +32,10 @@ export async function layerEntries(layer: Layer, signal?: AbortSignal): Promise<
     return {};
   };
   try {
-    if (file) await walkTarFile(file, entry, { signal });
-    else await walkTarStream(await layer.uncompressed(), entry, { signal });
+    // A layer with no entries (just the two end blocks) is valid and common: builders emit one
+    // for instructions that change no file.
+    if (file) await walkTarFile(file, entry, { signal, emptyOk: true });
+    else await walkTarStream(await layer.uncompressed(), entry, { signal, emptyOk: true });
     return out;
   } catch (e) {
     if (e instanceof TarFormatError) {
