@@ -118,18 +118,32 @@ export async function imageFromCore(core: ImageCore): Promise<Image> {
     if (core.layerFile) l.file = await core.layerFile(manifest.layers[i].digest);
     layers.push(l);
   }
-  const mediaType = manifest.mediaType ?? MediaType.OCI_MANIFEST;
+  return imageFromParts({ mediaType: manifest.mediaType ?? MediaType.OCI_MANIFEST, rawManifest, manifest, rawConfig, config, layers });
+}
+
+/** The parts an Image is made of, already parsed; digests are derived from the raw bytes. */
+export interface ImageParts {
+  mediaType: string;
+  rawManifest: Buffer;
+  manifest: Manifest;
+  rawConfig: Buffer;
+  config: ConfigFile;
+  layers: Layer[];
+}
+
+/** An Image over parts computed once (by a source, or by a mutation). */
+export function imageFromParts(p: ImageParts): Image {
   return {
-    mediaType: async () => mediaType,
-    digest: async () => sha256(rawManifest),
-    rawManifest: async () => rawManifest,
-    manifest: async () => manifest,
-    configName: async () => sha256(rawConfig),
-    rawConfigFile: async () => rawConfig,
-    configFile: async () => config,
-    layers: async () => layers,
+    mediaType: async () => p.mediaType,
+    digest: async () => sha256(p.rawManifest),
+    rawManifest: async () => p.rawManifest,
+    manifest: async () => p.manifest,
+    configName: async () => sha256(p.rawConfig),
+    rawConfigFile: async () => p.rawConfig,
+    configFile: async () => p.config,
+    layers: async () => p.layers,
     layerByDigest: async (digest: string) => {
-      for (const l of layers) if ((await l.digest()) === digest || (await l.diffId()) === digest) return l;
+      for (const l of p.layers) if ((await l.digest()) === digest || (await l.diffId()) === digest) return l;
       throw new CreachError('IMAGE_FORMAT', `image has no layer ${digest}`);
     },
   };

@@ -4,6 +4,7 @@
 import { sha256 } from '../image/digest.js';
 import type { ConfigFile, Descriptor, Image, Layer, Manifest } from '../image/image.js';
 import { CreachError } from '../errors.js';
+import { imageFromParts } from '../image/partial.js';
 
 export interface Mutation {
   /** Layers appended on top of the base. */
@@ -27,19 +28,5 @@ export async function mutate(base: Image, change: Mutation): Promise<Image> {
   if ((config.rootfs?.diff_ids ?? []).length !== layers.length) {
     throw new CreachError('IMAGE_FORMAT', `mutated config lists ${config.rootfs?.diff_ids?.length ?? 0} diff_ids for ${layers.length} layers`);
   }
-  const mediaType = await base.mediaType();
-  return {
-    mediaType: async () => mediaType,
-    digest: async () => sha256(rawManifest),
-    rawManifest: async () => rawManifest,
-    manifest: async () => manifest,
-    configName: async () => sha256(rawConfig),
-    rawConfigFile: async () => rawConfig,
-    configFile: async () => config,
-    layers: async () => layers,
-    layerByDigest: async (digest: string) => {
-      for (const l of layers) if ((await l.digest()) === digest || (await l.diffId()) === digest) return l;
-      throw new CreachError('IMAGE_FORMAT', `image has no layer ${digest}`);
-    },
-  };
+  return imageFromParts({ mediaType: await base.mediaType(), rawManifest, manifest, rawConfig, config, layers });
 }

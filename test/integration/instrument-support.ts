@@ -1,7 +1,6 @@
 // Fixtures for the instrument and image I/O integration tests: a stand-in sensor and a tiny app
 // compiled static for x86_64 and aarch64 in set-up, single-binary images in the engine, and
 // in-memory images (one per platform, plus an attestation) for the multi-platform index.
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,23 +17,7 @@ import { assertValid } from '../support/validate.js';
 
 export { REPO_ROOT };
 
-/** `creach …` as a user runs it: a separate process (sources through tsx), exit code and output. */
-export function creach(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
-  const entry = `const { main } = await import(${JSON.stringify(join(REPO_ROOT, 'src/cli/main.ts'))}); process.exitCode = await main(['node', 'creach', ...process.argv.slice(1)]);`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', entry, ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, CREACH_LOG_LEVEL: 'info', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
-  });
-}
+export { creach } from '../support/cli.js';
 
 export async function must(cmd: string, args: string[], input?: Buffer): Promise<string> {
   const r = await run(cmd, args, { input });

@@ -1,6 +1,5 @@
 // Helpers for the scan integration tests: run the real CLI (TypeScript sources through tsx, so
 // no build is needed), and profile a test image with the real sensor under Docker.
-import { spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,23 +9,7 @@ export const SENSOR_BINARY = join(REPO_ROOT, 'sensor/dist/creach-sensor-x86_64')
 export const SENSOR_IN_IMAGE = '/opt/_instrumented/creach-sensor';
 export const REPORT_IN_IMAGE = '/opt/_instrumented/artifacts/creport.json';
 
-/** `creach …` as a user runs it: a separate process, exit code, stdout and stderr. */
-export function creach(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
-  const entry = `const { main } = await import(${JSON.stringify(join(REPO_ROOT, 'src/cli/main.ts'))}); process.exitCode = await main(['node', 'creach', ...process.argv.slice(1)]);`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', entry, ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, CREACH_LOG_LEVEL: 'info', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
-  });
-}
+export { creach } from '../support/cli.js';
 
 export async function dockerOk(args: string[]): Promise<string> {
   const r = await docker(args);
