@@ -191,6 +191,7 @@ static void handle_exec(const struct sensor_event *ev, const struct sensor_sysca
 			       ? 4
 			       : 8;
 	struct sensor_path *e;
+	struct sensor_proc *proc;
 
 	argv_len = sensor_procfs_read_argv(ev->tid, ev->args[(int)row->argv], ptr_size, argv, sizeof argv);
 	if (valid != NULL && !valid(cookie))
@@ -204,7 +205,8 @@ static void handle_exec(const struct sensor_event *ev, const struct sensor_sysca
 	/* the old image is about to be replaced: keep what it had mapped (unless the process was
 	 * never seen before: then it is still the image of a parent that was sampled itself, or the
 	 * sensor's own child) */
-	if (sensor_procs_find(tgid) != NULL)
+	proc = sensor_procs_find(tgid);
+	if (proc != NULL && !proc->forked_copy)
 		sensor_procfs_sample(tgid, SENSOR_SAMPLE_MAPS);
 	e = sensor_paths_add(path, SENSOR_OP_EXEC, tgid);
 	if (e != NULL)
@@ -250,6 +252,7 @@ void sensor_event_handle(const struct sensor_event *ev, sensor_valid_fn valid, v
 	enum sensor_op op;
 
 	sensor_events_seen++;
+	sensor_procfs_stat_forget();
 	if (!known) {
 		sensor_events_dropped++;
 		sensor_report_add_reason("calls of an ABI the sensor has no syscall table for (e.g. 32-bit arm) were not recorded");

@@ -27,7 +27,19 @@ static int read_file(const char *path, char *buf, size_t len)
 	return (int)total;
 }
 
-int sensor_procfs_stat(int pid, int *ppid, unsigned long long *starttime)
+/* The last stat read, for the next look at the same pid within one event (see stat_forget). */
+static struct {
+	int pid, ppid;
+	long threads;
+	unsigned long long starttime;
+} last_stat;
+
+void sensor_procfs_stat_forget(void)
+{
+	last_stat.pid = 0;
+}
+
+static int read_stat(int pid, int *ppid, unsigned long long *starttime, long *threads)
 {
 	char path[64], buf[1024], *p;
 	int field;
@@ -43,6 +55,8 @@ int sensor_procfs_stat(int pid, int *ppid, unsigned long long *starttime)
 	for (field = 3; field <= 22 && p != NULL; field++) {
 		if (field == 4 && ppid)
 			*ppid = atoi(p);
+		if (field == 20 && threads)
+			*threads = strtol(p, NULL, 10);
 		if (field == 22 && starttime)
 			*starttime = strtoull(p, NULL, 10);
 		p = strchr(p, ' ');
@@ -52,10 +66,35 @@ int sensor_procfs_stat(int pid, int *ppid, unsigned long long *starttime)
 	return 0;
 }
 
+int sensor_procfs_stat(int pid, int *ppid, unsigned long long *starttime)
+{
+	return read_stat(pid, ppid, starttime, NULL);
+}
+
+int sensor_procfs_stat_recent(int pid, int *ppid, unsigned long long *starttime)
+{
+	if (pid > 0 && last_stat.pid == pid) {
+		if (ppid)
+			*ppid = last_stat.ppid;
+		if (starttime)
+			*starttime = last_stat.starttime;
+		return 0;
+	}
+	return read_stat(pid, ppid, starttime, NULL);
+}
+
 int sensor_procfs_tgid(int tid)
 {
 	char path[64], buf[512], *p;
+	long threads = 0;
 
+	/* /proc/<tid>/stat is cheaper than status and is needed anyway for a new process record; a
+	 * task alone in its thread group is the group's leader */
+	last_stat.pid = 0;
+	if (read_stat(tid, &last_stat.ppid, &last_stat.starttime, &threads) == 0 && threads == 1) {
+		last_stat.pid = tid;
+		return tid;
+	}
 	snprintf(path, sizeof path, "/proc/%d/status", tid);
 	if (read_file(path, buf, sizeof buf) <= 0)
 		return -1;

@@ -13,6 +13,10 @@
 
 int sensor_procfs_stat(int pid, int *ppid, unsigned long long *starttime);
 int sensor_procfs_tgid(int tid);
+/* sensor_procfs_stat, answered from the read sensor_procfs_tgid just made for the same pid unless
+ * sensor_procfs_stat_forget was called since (at the start of every event). */
+int sensor_procfs_stat_recent(int pid, int *ppid, unsigned long long *starttime);
+void sensor_procfs_stat_forget(void);
 int sensor_procfs_exe(int pid, char *buf, size_t len);
 size_t sensor_procfs_cmdline(int pid, char *buf, size_t len);
 

@@ -55,7 +55,7 @@ struct sensor_proc *sensor_procs_find(int pid)
 
 struct sensor_proc *sensor_procs_get(int pid)
 {
-	struct sensor_proc *p = sensor_procs_find(pid);
+	struct sensor_proc *p = sensor_procs_find(pid), *parent;
 	char buf[4096];
 	size_t len;
 
@@ -64,12 +64,21 @@ struct sensor_proc *sensor_procs_get(int pid)
 	p = new_record(pid);
 	if (p == NULL)
 		return NULL;
-	sensor_procfs_stat(pid, &p->ppid, &p->starttime);
+	sensor_procfs_stat_recent(pid, &p->ppid, &p->starttime);
 	if (sensor_procfs_exe(pid, buf, sizeof buf) == 0)
 		p->exe = strdup(buf);
-	len = sensor_procfs_cmdline(pid, buf, sizeof buf);
-	if (len > 0)
-		sensor_procs_set_argv(p, buf, len);
+	parent = sensor_procs_find(p->ppid);
+	if (p->exe != NULL && parent != NULL && parent != p && parent->exe != NULL && strcmp(parent->exe, p->exe) == 0 &&
+	    parent->argv != NULL) {
+		/* a forked copy of its parent (same image): the same argv, and nothing mapped that the
+		 * parent's own samples will not show */
+		sensor_procs_set_argv(p, parent->argv, parent->argv_len);
+		p->forked_copy = 1;
+	} else {
+		len = sensor_procfs_cmdline(pid, buf, sizeof buf);
+		if (len > 0)
+			sensor_procs_set_argv(p, buf, len);
+	}
 	sensor_procs_read_root(p);
 	return p;
 }
@@ -117,7 +126,7 @@ struct sensor_proc *sensor_procs_exec(int pid, const char *exe, const char *argv
 		return NULL;
 	}
 	if (!known)
-		sensor_procfs_stat(pid, &ppid, &st);
+		sensor_procfs_stat_recent(pid, &ppid, &st);
 	p->ppid = ppid;
 	p->starttime = st;
 	/* an exec keeps the root */

@@ -19,6 +19,8 @@ struct sensor_proc {
 	/* an exec the sensor could not read (the process had just switched user and is not dumpable
 	 * until the exec completes): recovered from /proc/<pid>/exe at its next call */
 	unsigned exec_pending : 1, unreadable_other : 1, root_stale : 1;
+	/* first seen as a fork of its parent's image (same exe): its maps are the parent's */
+	unsigned forked_copy : 1;
 };
 
 #define SENSOR_MAX_PROCS 65536
