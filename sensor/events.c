@@ -19,6 +19,9 @@
 
 uint64_t sensor_events_dropped;
 uint64_t sensor_events_seen;
+int sensor_events_opens_untraced;
+/* the fd an AT_EMPTY_PATH call acted on, from the last resolve (-1: a name was resolved) */
+static long resolved_fd = -1;
 
 #define TID_CACHE 4096
 static struct {
@@ -136,6 +139,7 @@ static int resolve(const struct sensor_event *ev, const struct sensor_syscall *r
 
 	if (r == SENSOR_MEM_DENIED)
 		return -1;
+	resolved_fd = -1;
 	if (r != SENSOR_MEM_OK)
 		return 0; /* a bad pointer: the call fails with EFAULT */
 	if (raw[0] == '\0') {
@@ -144,6 +148,7 @@ static int resolve(const struct sensor_event *ev, const struct sensor_syscall *r
 			return 0;
 		if (sensor_procfs_dirfd_path(ev->tid, dirfd, dir, sizeof dir) != 0 || dir[0] != '/')
 			return 0;
+		resolved_fd = dirfd;
 		return sensor_path_join(out, outlen, "/", dir) == 0;
 	}
 	if (raw[0] == '/' && !in_root) {
@@ -193,8 +198,17 @@ static void handle_exec(const struct sensor_event *ev, const struct sensor_sysca
 	struct sensor_path *e;
 	struct sensor_proc *proc;
 
+	long exec_fd = resolved_fd;
+	unsigned long fd_flags = 0;
+
+	/* fexecve: the app opened the file itself; opened to read (not O_PATH), that open is a read
+	 * which an engine that does not trace opens may see merged with the exec's own events */
+	if (sensor_events_opens_untraced && exec_fd >= 0 &&
+	    (sensor_procfs_fd_flags(ev->tid, (int)exec_fd, &fd_flags) != 0 || (fd_flags & O_PATH_)))
+		exec_fd = -1;
 	argv_len = sensor_procfs_read_argv(ev->tid, ev->args[(int)row->argv], ptr_size, argv, sizeof argv);
-	if (valid != NULL && !valid(cookie))
+	/* the old image is still sampled below: the caller stays stopped */
+	if (valid != NULL && !valid(cookie, 0))
 		return;
 	/* a PATH search tries execve on every directory: only an existing file is an exec */
 	if (sensor_exec_image_inspect(root, tgid, path) != 0) {
@@ -211,6 +225,9 @@ static void handle_exec(const struct sensor_event *ev, const struct sensor_sysca
 	e = sensor_paths_add(path, SENSOR_OP_EXEC, tgid);
 	if (e != NULL)
 		e->exists = e->checked = 1;
+	/* a script is read by the interpreter the kernel starts for it */
+	if (sensor_events_opens_untraced && (sensor_exec_image_was_script || exec_fd >= 0))
+		sensor_paths_add(path, SENSOR_OP_READ, tgid);
 	sensor_procs_exec(tgid, path, argv, argv_len);
 	LOG_DEBUG("exec pid %d %s", tgid, path);
 }
@@ -336,7 +353,8 @@ void sensor_event_handle(const struct sensor_event *ev, sensor_valid_fn valid, v
 		sensor_procfs_forget(ev->tid); /* the mm changes */
 		return;
 	}
-	if (valid != NULL && !valid(cookie))
+	/* from here on only the sensor's own tables and its own look at the file (check_exists) */
+	if (valid != NULL && !valid(cookie, 1))
 		return;
 	if (path[0] == '\0')
 		return;

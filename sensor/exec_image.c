@@ -73,12 +73,15 @@ static void elf_interp(int fd, const unsigned char *hdr, size_t hlen, char *inte
 	}
 }
 
+int sensor_exec_image_was_script;
+
 int sensor_exec_image_inspect(const char *root, int pid, const char *path)
 {
 	char cur[4096], interp[4096];
 	unsigned char hdr[256];
 	int depth;
 
+	sensor_exec_image_was_script = 0;
 	snprintf(cur, sizeof cur, "%s", path);
 	/* the kernel follows at most a few levels of "#!" (binfmt_script → binfmt_elf) */
 	for (depth = 0; depth < 5; depth++) {
@@ -98,6 +101,8 @@ int sensor_exec_image_inspect(const char *root, int pid, const char *path)
 			record(cur, SENSOR_OP_EXEC, pid);
 		if (n > 2 && hdr[0] == '#' && hdr[1] == '!') {
 			char *s = (char *)hdr + 2, *e;
+			if (depth == 0)
+				sensor_exec_image_was_script = 1;
 			close(fd);
 			while (*s == ' ' || *s == '\t')
 				s++;

@@ -6,5 +6,7 @@
  * pid. path is the exec'd file as the sensor sees it; root is the process's root (interpreters are
  * named relative to it). Returns 0 when the file exists, -1 if not. */
 int sensor_exec_image_inspect(const char *root, int pid, const char *path);
+/* Whether the file the last inspect looked at starts with "#!" (its interpreter reads it). */
+extern int sensor_exec_image_was_script;
 
 #endif

@@ -316,6 +316,17 @@ size_t sensor_procfs_read_argv(int tid, uint64_t addr, int ptr_size, char *out, 
 	return used;
 }
 
+int sensor_procfs_fd_flags(int tid, int fd, unsigned long *flags)
+{
+	char path[64], info[512], *p;
+
+	snprintf(path, sizeof path, "/proc/%d/fdinfo/%d", tid, fd);
+	if (read_file(path, info, sizeof info) <= 0 || (p = strstr(info, "flags:")) == NULL)
+		return -1;
+	*flags = strtoul(p + 6, NULL, 8);
+	return 0;
+}
+
 int sensor_procfs_dirfd_path(int tid, long dirfd, char *buf, size_t len)
 {
 	char path[64];

@@ -17,6 +17,8 @@ int sensor_procfs_tgid(int tid);
  * sensor_procfs_stat_forget was called since (at the start of every event). */
 int sensor_procfs_stat_recent(int pid, int *ppid, unsigned long long *starttime);
 void sensor_procfs_stat_forget(void);
+/* The open flags of fd N of tid (fdinfo's "flags:"). */
+int sensor_procfs_fd_flags(int tid, int fd, unsigned long *flags);
 int sensor_procfs_exe(int pid, char *buf, size_t len);
 size_t sensor_procfs_cmdline(int pid, char *buf, size_t len);
 

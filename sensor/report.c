@@ -296,12 +296,17 @@ void sensor_report_emit(FILE *f)
 	fputs("]}\n", f);
 }
 
+void (*sensor_report_before_write)(void);
+
 int sensor_report_write(void)
 {
 	const char *dir = sensor_report.opts->artifacts_dir;
 	char tmp[4200], dst[4200];
 	FILE *f;
 	int fd, ok;
+
+	if (sensor_report_before_write != NULL)
+		sensor_report_before_write();
 
 	snprintf(tmp, sizeof tmp, "%s/.%s.tmp.%d", dir, SENSOR_REPORT_NAME, (int)getpid());
 	snprintf(dst, sizeof dst, "%s/%s", dir, SENSOR_REPORT_NAME);

@@ -32,6 +32,9 @@ void sensor_report_add_fallback(const char *fmt, ...) __attribute__((format(prin
 void sensor_report_add_reason(const char *reason);
 /* Writes <artifacts>/creport.json atomically (temp file, fsync, rename, fsync of the directory). */
 int sensor_report_write(void);
+/* Called first by sensor_report_write: an engine that reads its events in batches reads what is
+ * queued, so every report (periodic, asked for, final) has it. */
+extern void (*sensor_report_before_write)(void);
 /* Writes the report JSON to f. */
 void sensor_report_emit(FILE *f);
 
