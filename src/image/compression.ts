@@ -45,10 +45,17 @@ function zstdStream(): Transform {
   return out;
 }
 
+/**
+ * gunzip's output chunk size. zlib's 16 KiB default makes a 500 MB layer ~32k chunks, and the
+ * per-chunk cost (a zlib call, a stream push, a consumer wake-up) was half the time of listing
+ * the 190 MB gzip'd `big` layer; 1 MiB chunks cut its gunzip from ~3.0 s to ~1.2 s here.
+ */
+const GUNZIP_CHUNK = 1024 * 1024;
+
 /** Decompress `source` according to `compression`; errors surface on the returned stream. */
 export function decompress(source: Readable, compression: Compression): Readable {
   if (compression === 'none') return source;
-  const t = compression === 'gzip' ? createGunzip() : zstdStream();
+  const t = compression === 'gzip' ? createGunzip({ chunkSize: GUNZIP_CHUNK }) : zstdStream();
   source.on('error', (e) => t.destroy(e));
   t.on('error', () => {}); // keeps an unheard error from crashing; consumers see it on their pipeline
   return source.pipe(t);
