@@ -35,7 +35,9 @@ export async function layerEntries(layer: Layer, signal?: AbortSignal): Promise<
     // A layer with no entries (just the two end blocks) is valid and common: builders emit one
     // for instructions that change no file.
     if (file) await walkTarFile(file, entry, { signal, emptyOk: true });
-    else await walkTarStream(await layer.uncompressed(), entry, { signal, emptyOk: true });
+    // drain: a registry layer's digest is checked when its last byte has streamed; the listing
+    // (cached per diffID by layerSkeleton) must not be returned before that check has passed.
+    else await walkTarStream(await layer.uncompressed(), entry, { signal, emptyOk: true, drain: true });
     return out;
   } catch (e) {
     if (e instanceof TarFormatError) {

@@ -22,6 +22,12 @@ export interface TarRegion {
 
 export interface WalkOptions extends ParserOptions {
   signal?: AbortSignal;
+  /**
+   * walkTarStream: read the source to its end after the end-of-archive blocks instead of
+   * stopping there, so that a check the source makes at its end (a registry blob's digest) has
+   * passed before the walk returns. Only gzip's last bytes follow the end blocks, so it is cheap.
+   */
+  drain?: boolean;
 }
 
 /** Only capture and done apply here; a walk over a file emits and observes nothing. */
@@ -103,15 +109,17 @@ export async function walkTarFile(file: TarRegion, entry: WalkHandler, opts: Wal
 
 /**
  * Walk a tar stream chunk by chunk through TarParser. Stops reading (and destroys the source)
- * at the end-of-archive blocks. Decompression errors of the source become TarFormatErrors too.
+ * at the end-of-archive blocks unless `drain`. Decompression errors of the source become
+ * TarFormatErrors too.
  */
 export async function walkTarStream(source: Readable, entry: WalkHandler, opts: WalkOptions = {}): Promise<void> {
   const parser = new TarParser({ entry }, opts);
   try {
     for await (const chunk of source) {
       throwIfAborted(opts.signal);
+      if (parser.ended) continue; // draining
       parser.push(chunk as Buffer);
-      if (parser.ended) break;
+      if (parser.ended && !opts.drain) break;
     }
   } catch (e) {
     if (opts.signal?.aborted) throw opts.signal.reason ?? e;
