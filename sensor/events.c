@@ -142,6 +142,7 @@ static int resolve(const struct sensor_event *ev, const struct sensor_syscall *r
 	resolved_fd = -1;
 	if (r != SENSOR_MEM_OK)
 		return 0; /* a bad pointer: the call fails with EFAULT */
+	sensor_procfs_string_hint(ev->tid, ev->args[pslot], raw);
 	if (raw[0] == '\0') {
 		/* AT_EMPTY_PATH: the call acts on the fd itself (fexecve, fchownat on an fd) */
 		if (row->flags < 0 || !(ev->args[row->flags] & AT_EMPTY_PATH_) || (row->cls & SC_STAT))
@@ -269,6 +270,7 @@ void sensor_event_handle(const struct sensor_event *ev, sensor_valid_fn valid, v
 	enum sensor_op op;
 
 	sensor_events_seen++;
+	sensor_procfs_close_stale(); /* engines that do not close them once a call is answered */
 	sensor_procfs_stat_forget();
 	if (!known) {
 		sensor_events_dropped++;

@@ -27,6 +27,25 @@ static int read_file(const char *path, char *buf, size_t len)
 	return (int)total;
 }
 
+/* /proc/<pid>/stat and status are produced whole by one show (single_open): a read that does
+ * not fill the buffer has everything, so no second read to see the end. */
+static int read_whole_record(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | SENSOR_O_LOOP);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	if ((size_t)n == len - 1)
+		return read_file(path, buf, len); /* did not fit: the slow way, to the end */
+	buf[n] = '\0';
+	return (int)n;
+}
+
 /* The last stat read, for the next look at the same pid within one event (see stat_forget). */
 static struct {
 	int pid, ppid;
@@ -34,9 +53,12 @@ static struct {
 	unsigned long long starttime;
 } last_stat;
 
+static void hint_forget(void);
+
 void sensor_procfs_stat_forget(void)
 {
 	last_stat.pid = 0;
+	hint_forget();
 }
 
 static int read_stat(int pid, int *ppid, unsigned long long *starttime, long *threads)
@@ -45,7 +67,7 @@ static int read_stat(int pid, int *ppid, unsigned long long *starttime, long *th
 	int field;
 
 	snprintf(path, sizeof path, "/proc/%d/stat", pid);
-	if (read_file(path, buf, sizeof buf) <= 0)
+	if (read_whole_record(path, buf, sizeof buf) <= 0)
 		return -1;
 	/* comm (field 2) may contain spaces and parentheses: fields restart after the last ')' */
 	p = strrchr(buf, ')');
@@ -96,7 +118,7 @@ int sensor_procfs_tgid(int tid)
 		return tid;
 	}
 	snprintf(path, sizeof path, "/proc/%d/status", tid);
-	if (read_file(path, buf, sizeof buf) <= 0)
+	if (read_whole_record(path, buf, sizeof buf) <= 0)
 		return -1;
 	p = strstr(buf, "\nTgid:");
 	return p ? atoi(p + 6) : -1;
@@ -155,7 +177,7 @@ char sensor_procfs_denial[128];
  * An fd keeps the mm it was opened on, so after an exec it reads nothing: reopened then. */
 #define MEM_FDS 64
 static struct {
-	int tid, fd;
+	int tid, fd, stale;
 } mem_fds[MEM_FDS];
 
 static int mem_fd(int tid, int fresh)
@@ -163,7 +185,7 @@ static int mem_fd(int tid, int fresh)
 	unsigned slot = (unsigned)tid % MEM_FDS;
 	char path[64];
 
-	if (mem_fds[slot].fd > 0 && (mem_fds[slot].tid != tid || fresh)) {
+	if (mem_fds[slot].fd > 0 && (mem_fds[slot].tid != tid || fresh || mem_fds[slot].stale)) {
 		close(mem_fds[slot].fd);
 		mem_fds[slot].fd = 0;
 	}
@@ -178,17 +200,63 @@ static int mem_fd(int tid, int fresh)
 		return -1;
 	}
 	mem_fds[slot].tid = tid;
+	mem_fds[slot].stale = 0;
 	return mem_fds[slot].fd;
 }
+
+/* The fd of a tid whose mm is gone (exec, exit) is only marked here and closed by
+ * sensor_procfs_close_stale once the call is answered: the close (and the release of the old mm
+ * it may bring) then no longer delays the app. A stale fd is never read again (mem_fd reopens). */
+static int stale_fds;
 
 void sensor_procfs_forget(int tid)
 {
 	unsigned slot = (unsigned)tid % MEM_FDS;
 
 	if (mem_fds[slot].fd > 0 && mem_fds[slot].tid == tid) {
-		close(mem_fds[slot].fd);
-		mem_fds[slot].fd = 0;
+		mem_fds[slot].stale = 1;
+		stale_fds = 1;
 	}
+}
+
+void sensor_procfs_close_stale(void)
+{
+	unsigned i;
+
+	if (!stale_fds)
+		return;
+	stale_fds = 0;
+	for (i = 0; i < MEM_FDS; i++) {
+		if (mem_fds[i].fd > 0 && mem_fds[i].stale) {
+			close(mem_fds[i].fd);
+			mem_fds[i].fd = 0;
+			mem_fds[i].stale = 0;
+		}
+	}
+}
+
+/* The path an event's handler has just read at (tid, addr): an exec's argv[0] is usually the
+ * same string at the same address, so it is not read a second time. Valid for one event. */
+static struct {
+	int tid;
+	uint64_t addr;
+	char s[4096];
+} hint;
+
+static void hint_forget(void)
+{
+	hint.tid = 0;
+}
+
+void sensor_procfs_string_hint(int tid, uint64_t addr, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= sizeof hint.s)
+		return;
+	memcpy(hint.s, s, n + 1);
+	hint.tid = tid;
+	hint.addr = addr;
 }
 
 /* Reads up to len bytes; returns bytes read (>0), 0 on fault, or SENSOR_MEM_DENIED. */
@@ -246,6 +314,10 @@ int sensor_procfs_read_string(int tid, uint64_t addr, char *buf, size_t len)
 
 	if (addr == 0)
 		return SENSOR_MEM_FAULT;
+	if (hint.tid == tid && tid > 0 && hint.addr == addr && strlen(hint.s) < len) {
+		memcpy(buf, hint.s, strlen(hint.s) + 1);
+		return SENSOR_MEM_OK;
+	}
 	while (got < len - 1) {
 		/* read up to the end of the page so an unmapped next page cannot fail the read; the
 		 * first read is short, as most paths are (the mem file copies through a page) */
@@ -357,8 +429,13 @@ static void sample_maps(int pid)
 	if (fd >= 0) {
 		ssize_t r;
 		n = 0;
-		while ((size_t)n < sizeof buf - 1 && (r = read(fd, buf + n, sizeof buf - 1 - (size_t)n)) > 0)
+		while ((size_t)n < sizeof buf - 1 && (r = read(fd, buf + n, sizeof buf - 1 - (size_t)n)) > 0) {
 			n += r;
+			/* x86_64's vsyscall page is the highest mapping there is: once it is read, the
+			 * list is complete (one read less per sample) */
+			if (n >= 12 && memcmp(buf + n - 12, " [vsyscall]\n", 12) == 0)
+				break;
+		}
 		close(fd);
 	} else if (errno == EACCES || errno == EPERM) {
 		n = sensor_helper_read_file(pid, path, buf, sizeof buf - 1);

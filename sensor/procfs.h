@@ -38,6 +38,10 @@ int sensor_procfs_root(int pid, char *buf, size_t len);
 
 /* Drops cached state of a thread (after exec or exit). */
 void sensor_procfs_forget(int tid);
+/* Closes the fds sensor_procfs_forget let go of; cheap when there are none. */
+void sensor_procfs_close_stale(void);
+/* Lets the next sensor_procfs_read_string of (tid, addr) within this event answer s unread. */
+void sensor_procfs_string_hint(int tid, uint64_t addr, const char *s);
 
 /* Directory a dirfd names in tid at this moment (dirfd -100 = AT_FDCWD → cwd). */
 int sensor_procfs_dirfd_path(int tid, long dirfd, char *buf, size_t len);

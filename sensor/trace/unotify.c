@@ -7,6 +7,7 @@
 #include "../filter.h"
 #include "../kernel.h"
 #include "../log.h"
+#include "../procfs.h"
 #include "../report.h"
 
 #include <errno.h>
@@ -238,6 +239,7 @@ static void handle(const struct sensor_seccomp_notif *req)
 		sensor_events_dropped++; /* a task outside our pid namespace view */
 	if (!cookie.answered)
 		answer(&cookie);
+	sensor_procfs_close_stale(); /* the caller runs on meanwhile */
 }
 
 static void on_tick(void)
