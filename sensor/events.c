@@ -208,8 +208,14 @@ static void handle_exec(const struct sensor_event *ev, const struct sensor_sysca
 	    (sensor_procfs_fd_flags(ev->tid, (int)exec_fd, &fd_flags) != 0 || (fd_flags & O_PATH_)))
 		exec_fd = -1;
 	argv_len = sensor_procfs_read_argv(ev->tid, ev->args[(int)row->argv], ptr_size, argv, sizeof argv);
-	/* the old image is still sampled below: the caller stays stopped */
-	if (valid != NULL && !valid(cookie, 0))
+	/* The old image is about to be replaced: keep what it had mapped, so the caller stays
+	 * stopped until it is sampled below. Not needed when the process was never seen before
+	 * (still the image of a parent that was sampled itself, or the sensor's own child) nor for a
+	 * forked copy of its parent (the parent's samples show the same maps). A forked copy, whose
+	 * record (ppid, root) is complete already, is let go at once: everything after this reads
+	 * only the exec'd file and the sensor's own tables, so a fork + exec waits for argv only. */
+	proc = sensor_procs_find(tgid);
+	if (valid != NULL && !valid(cookie, proc != NULL && proc->forked_copy))
 		return;
 	/* a PATH search tries execve on every directory: only an existing file is an exec */
 	if (sensor_exec_image_inspect(root, tgid, path) != 0) {
@@ -217,9 +223,6 @@ static void handle_exec(const struct sensor_event *ev, const struct sensor_sysca
 		check_exists(e, ev->tid);
 		return;
 	}
-	/* the old image is about to be replaced: keep what it had mapped (unless the process was
-	 * never seen before: then it is still the image of a parent that was sampled itself, or the
-	 * sensor's own child) */
 	proc = sensor_procs_find(tgid);
 	if (proc != NULL && !proc->forked_copy)
 		sensor_procfs_sample(tgid, SENSOR_SAMPLE_MAPS);
