@@ -27,8 +27,8 @@ static int read_file(const char *path, char *buf, size_t len)
 	return (int)total;
 }
 
-/* /proc/<pid>/stat and status are produced whole by one show (single_open): a read that does
- * not fill the buffer has everything, so no second read to see the end. */
+/* /proc/<pid>/stat is produced whole by one show (single_open): a read that does not fill the
+ * buffer has everything, so no second read to see the end. */
 static int read_whole_record(const char *path, char *buf, size_t len)
 {
 	int fd = open(path, O_RDONLY | SENSOR_O_LOOP);
@@ -118,7 +118,8 @@ int sensor_procfs_tgid(int tid)
 		return tid;
 	}
 	snprintf(path, sizeof path, "/proc/%d/status", tid);
-	if (read_whole_record(path, buf, sizeof buf) <= 0)
+	/* only its first lines are needed (Tgid is the fourth): one read of the buffer's size */
+	if (read_file(path, buf, sizeof buf) <= 0)
 		return -1;
 	p = strstr(buf, "\nTgid:");
 	return p ? atoi(p + 6) : -1;
