@@ -7,7 +7,7 @@ import { collectK8s } from '../../collect/k8s.js';
 import type { CollectResult } from '../../collect/report-files.js';
 import { UsageError } from '../../errors.js';
 import type { CliContext } from '../context.js';
-import { envName, envOption, parseBool } from '../env.js';
+import { envOption, switchValue } from '../env.js';
 
 const PATH = ['container', 'collect'];
 const RUNTIMES = ['docker', 'k8s'] as const;
@@ -78,10 +78,7 @@ export function register(parent: Command, ctx: CliContext): void {
     .addOption(envOption(PATH, '--dynamic-profiling-data', 'also copy the other files of the artifacts folder (app-stdout.log, app-stderr.log, …)'))
     .addHelpText('after', HELP_AFTER)
     .action(async (raw: RawOptions, command: Command) => {
-      const dynamic =
-        command.getOptionValueSource('dynamicProfilingData') === 'env'
-          ? parseBool(process.env[envName(PATH, '--dynamic-profiling-data')])
-          : raw.dynamicProfilingData === true;
+      const dynamic = switchValue(command, 'dynamicProfilingData');
       if (!raw.outputDir) throw new UsageError('no output folder', { hint: 'pass --output-dir DIR (or set CREACH_CONTAINER_COLLECT_OUTPUT_DIR)' });
       if (raw.pod && raw.selector) throw new UsageError('--pod and --selector cannot be used together', { hint: 'name one pod, or select pods by label' });
       const k8sFlags = (['kubeconfigPath', 'kubeconfigContext', 'namespace', 'pod', 'selector'] as const).filter((k) => raw[k] !== undefined);

@@ -16,7 +16,7 @@ import { parseCommand, type SensorSettings } from '../../instrument/config.js';
 import { instrument, instrumentImage, type InstrumentOptions } from '../../instrument/instrument.js';
 import { checkImagePlatform, parsePlatforms } from '../../instrument/platforms.js';
 import type { CliContext } from '../context.js';
-import { envName, envOption, parseBool } from '../env.js';
+import { appendValue, envOption, listValue, switchValue } from '../env.js';
 
 const PATH = ['container', 'instrument'];
 export const DEFAULT_OUTPUT_TAR = 'instrumented-image.tar';
@@ -73,7 +73,6 @@ interface RawOptions {
   insecureRegistry?: string[];
 }
 
-const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 
 /** Where the packaged sensors live: <package root>/sensor/dist. */
 function packagedSensorDir(): string {
@@ -110,10 +109,6 @@ export function sensorSource(sensorPath?: string): InstrumentOptions['sensor'] {
   };
 }
 
-function bool(cmd: Command, key: string, flag: string): boolean {
-  if (cmd.getOptionValueSource(key) === 'env') return parseBool(process.env[envName(PATH, flag)]);
-  return Boolean(cmd.getOptionValue(key));
-}
 
 export interface InstrumentCommandOptions {
   image: string;
@@ -130,8 +125,8 @@ export interface InstrumentCommandOptions {
 
 export function parseOptions(raw: RawOptions, cmd: Command): InstrumentCommandOptions {
   if (!raw.image) throw new UsageError('--image is required', { hint: 'name the image to instrument: --image NAME, a registry reference, a tar or an OCI layout' });
-  const load = bool(cmd, 'loadInstrumentedImage', '--load-instrumented-image');
-  const publish = bool(cmd, 'publish', '--publish');
+  const load = switchValue(cmd, 'loadInstrumentedImage');
+  const publish = switchValue(cmd, 'publish');
   const tarExplicit = cmd.getOptionValueSource('outputImageTar') === 'cli' || cmd.getOptionValueSource('outputImageTar') === 'env';
   const outputTar = tarExplicit || (!load && !publish) ? (raw.outputImageTar ?? DEFAULT_OUTPUT_TAR) : undefined;
   return {
@@ -139,9 +134,9 @@ export function parseOptions(raw: RawOptions, cmd: Command): InstrumentCommandOp
     settings: {
       stopSignal: raw.appStopSignal,
       stopGracePeriod: raw.appStopGracePeriod,
-      stdoutToFile: bool(cmd, 'appStdoutToFile', '--app-stdout-to-file'),
-      stderrToFile: bool(cmd, 'appStderrToFile', '--app-stderr-to-file'),
-      debug: bool(cmd, 'debugMode', '--debug-mode'),
+      stdoutToFile: switchValue(cmd, 'appStdoutToFile'),
+      stderrToFile: switchValue(cmd, 'appStderrToFile'),
+      debug: switchValue(cmd, 'debugMode'),
     },
     entrypoint: raw.entrypoint !== undefined ? parseCommand(raw.entrypoint, '--entrypoint') : undefined,
     cmd: raw.cmd !== undefined ? parseCommand(raw.cmd, '--cmd') : undefined,
@@ -150,7 +145,7 @@ export function parseOptions(raw: RawOptions, cmd: Command): InstrumentCommandOp
     outputTar,
     load,
     publish,
-    insecureRegistries: raw.insecureRegistry ?? [],
+    insecureRegistries: listValue(cmd, 'insecureRegistry'),
   };
 }
 
@@ -224,7 +219,7 @@ export function register(parent: Command, ctx: CliContext): void {
     .addOption(envOption(PATH, '--sensor-path <path>', 'sensor binary, or a directory of creach-sensor-<x86_64|aarch64> (default: the packaged sensors)'))
     .addOption(envOption(PATH, '--platform <platforms>', 'platforms to instrument, comma-separated (linux/amd64,linux/arm64); default: all supported'))
     .addOption(envOption(PATH, '--publish', "push the result to the source's registry repository"))
-    .addOption(envOption(PATH, '--insecure-registry <host>', 'registry reachable over plain HTTP (repeatable, or comma-separated)').argParser(collect))
+    .addOption(envOption(PATH, '--insecure-registry <host>', 'registry reachable over plain HTTP (repeatable)').argParser(appendValue))
     .addHelpText('after', HELP_AFTER)
     .action(async (raw: RawOptions, c: Command) => {
       const o = parseOptions(raw, c);

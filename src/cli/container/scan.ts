@@ -7,7 +7,7 @@ import { encodeResult, isOutputType, OUTPUT_TYPES, type OutputType } from '../..
 import { countsLine } from '../../output/text.js';
 import { scan } from '../../scan/scan.js';
 import type { CliContext } from '../context.js';
-import { envName, envOption, parseBool } from '../env.js';
+import { appendValue, envOption, listValue, switchValue } from '../env.js';
 
 const PATH = ['container', 'scan'];
 
@@ -25,7 +25,6 @@ interface RawOptions {
   insecureRegistry?: string[];
 }
 
-const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
 const HELP_AFTER = `
 Reachability states:
@@ -54,20 +53,6 @@ Example:
   creach container scan --image shop/web:1.4 --os-reachability \\
     --profiling-data-dir ./profiles --output-type html --output-file web.html`;
 
-/** Booleans from the environment honour their value (commander only checks presence). */
-function envBool(cmd: Command, key: string, flag: string): boolean {
-  const v = cmd.getOptionValue(key);
-  if (cmd.getOptionValueSource(key) === 'env') return parseBool(process.env[envName(PATH, flag)]);
-  return v === true;
-}
-
-/** Repeatable flags from the environment are comma-separated lists. */
-function envList(cmd: Command, key: string): string[] {
-  const v = (cmd.getOptionValue(key) as string[] | undefined) ?? [];
-  if (cmd.getOptionValueSource(key) === 'env') return v.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
-  return v;
-}
-
 export function register(parent: Command, ctx: CliContext): void {
   const cmd = parent
     .command('scan')
@@ -75,22 +60,22 @@ export function register(parent: Command, ctx: CliContext): void {
     .addOption(envOption(PATH, '--image <ref>', 'image to scan: local engine image, registry reference, or a path/oci:/docker-archive: reference'))
     .addOption(envOption(PATH, '--image-tar <file>', 'image to scan from a `docker save` tar or an OCI layout tar'))
     .addOption(envOption(PATH, '--os-reachability', 'decide which OS packages are reachable from the profiles'))
-    .addOption(envOption(PATH, '--profiling-data-dir <dir>', 'folder searched recursively for creport.json (repeatable; replicas and runs are merged)').argParser(collect))
+    .addOption(envOption(PATH, '--profiling-data-dir <dir>', 'folder searched recursively for creport.json (repeatable; replicas and runs are merged)').argParser(appendValue))
     .addOption(envOption(PATH, '--project-name <name>', 'project name recorded in the result'))
     .addOption(envOption(PATH, '-n, --namespace <namespace>', 'namespace recorded in the result'))
     .addOption(envOption(PATH, '--output-type <type>', `output format: ${OUTPUT_TYPES.join(', ')} (default: table on a terminal, json otherwise)`))
     .addOption(envOption(PATH, '--output-file <file>', 'write the output to this file (atomically) instead of stdout'))
     .addOption(envOption(PATH, '--strict', 'fail (exit 1) when a profile was recorded on another image instead of setting it aside'))
     .addOption(envOption(PATH, '--platform <os/arch[/variant]>', 'platform to scan in a multi-platform image (default: the host)'))
-    .addOption(envOption(PATH, '--insecure-registry <host>', 'registry host to reach over plain HTTP (repeatable)').argParser(collect))
+    .addOption(envOption(PATH, '--insecure-registry <host>', 'registry host to reach over plain HTTP (repeatable)').argParser(appendValue))
     .addHelpText('after', HELP_AFTER)
     .action(async (raw: RawOptions, command: Command) => {
       const opts = {
         ...raw,
-        osReachability: envBool(command, 'osReachability', '--os-reachability'),
-        strict: envBool(command, 'strict', '--strict'),
-        profilingDataDir: envList(command, 'profilingDataDir'),
-        insecureRegistry: envList(command, 'insecureRegistry'),
+        osReachability: switchValue(command, 'osReachability'),
+        strict: switchValue(command, 'strict'),
+        profilingDataDir: listValue(command, 'profilingDataDir'),
+        insecureRegistry: listValue(command, 'insecureRegistry'),
       };
       if (opts.image && opts.imageTar) throw new UsageError('--image and --image-tar cannot be used together', { hint: 'scan one image at a time' });
       if (!opts.image && !opts.imageTar) throw new UsageError('no image to scan', { hint: 'pass --image REF or --image-tar FILE' });
