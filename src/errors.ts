@@ -66,10 +66,6 @@ export class UsageError extends CreachError {
   }
 }
 
-export function isCreachError(e: unknown): e is CreachError {
-  return e instanceof CreachError;
-}
-
 /** The errno-style code of a Node system error, if any (ENOENT, EACCES, ECONNREFUSED…). */
 export function errnoCode(e: unknown): string | undefined {
   if (typeof e === 'object' && e !== null && 'code' in e && typeof (e as { code: unknown }).code === 'string') {

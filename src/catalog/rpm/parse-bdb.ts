@@ -29,10 +29,6 @@ export interface DbValue {
   offset: number;
 }
 
-export function isBerkeleyDb(buf: Buffer): boolean {
-  return buf.length >= 16 && (buf.readUInt32LE(12) === HASH_MAGIC || buf.readUInt32BE(12) === HASH_MAGIC || buf.readUInt32LE(12) === BTREE_MAGIC || buf.readUInt32BE(12) === BTREE_MAGIC);
-}
-
 /** Every data value of the hash database. Throws BdbError when the file itself is unusable. */
 export function readBdbValues(buf: Buffer): { values: DbValue[]; problems: ParseProblem[] } {
   if (buf.length < 512) throw new BdbError(`file is ${buf.length} bytes, too short for a Berkeley DB metadata page`);

@@ -12,10 +12,6 @@ const BLOCK = 16;
 
 export class NdbError extends Error {}
 
-export function isNdb(buf: Buffer): boolean {
-  return buf.length >= 4 && buf.readUInt32LE(0) === HEADER_MAGIC;
-}
-
 export function readNdbValues(buf: Buffer): { values: DbValue[]; problems: ParseProblem[] } {
   if (buf.length < 32 || buf.readUInt32LE(0) !== HEADER_MAGIC) throw new NdbError('not an rpm ndb Packages.db (bad magic)');
   const version = buf.readUInt32LE(4);
